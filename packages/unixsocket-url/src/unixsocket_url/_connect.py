@@ -1,0 +1,204 @@
+"""Reaching a UNIX socket: one connect procedure for sync and async callers alike.
+
+:class:`ConnectAttempt` does no waiting itself: ``step()`` tries to connect and returns how long
+to wait before the next try (the listen backlog is full) or ``None`` once connected. The caller
+sleeps the way its world sleeps (``time.sleep``, ``await anyio.sleep``), so the backoff, the long
+path trick and the error messages are written once.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import stat
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from ._address import MAX_DIRECT_PATH, SocketLike, describe_address, normalize_address
+from ._errors import SocketAddress, UnixConnectError, UnixConnectTimeout
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+FIRST_BACKOFF = 0.001
+"""Seconds to wait after the first refusal for a full backlog; doubled up to MAX_BACKOFF."""
+MAX_BACKOFF = 0.05
+
+
+class ConnectAttempt:
+    """One connection to *address*, within *timeout* seconds (``None``: no limit).
+
+    Drive it with ``step()`` until it returns ``None``, then ``detach()`` the connected,
+    non-blocking socket. ``step()`` raises :class:`UnixConnectError` (or
+    :class:`UnixConnectTimeout`) naming the socket; the socket is closed by then. Use it as a
+    context manager, or call ``close()``, so an abandoned attempt (cancelled) closes too.
+    """
+
+    def __init__(self, address: SocketLike, timeout: float | None = None) -> None:
+        self.address: SocketAddress = normalize_address(address)
+        self.timeout = timeout
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+        self._backoff = FIRST_BACKOFF
+        self._sock: socket.socket | None = None
+        self._dir_fd: int | None = None
+        self._target: SocketAddress = self.address
+        self._connected = False
+
+    def step(self) -> float | None:
+        """Try to connect: ``None`` when connected, else the seconds to wait before trying again."""
+        if self._connected:
+            return None
+        try:
+            if self._sock is None:
+                self._target = self._reachable_target()
+                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self._sock.setblocking(False)
+            self._sock.connect(self._target)
+        except BlockingIOError as exc:  # EAGAIN: the listen backlog is full
+            return self._wait_for_backlog(exc)
+        except UnixConnectError:
+            self.close()
+            raise
+        except OSError as exc:
+            self.close()
+            raise UnixConnectError(
+                self.address, exc.errno, _message(self.address, _reason(self.address, exc))
+            ) from exc
+        self._connected = True
+        self._close_dir()
+        return None
+
+    def detach(self) -> socket.socket:
+        """Hand over the connected socket (non-blocking); the attempt no longer owns it."""
+        if not self._connected or self._sock is None:
+            raise RuntimeError("detach() before step() returned None")
+        sock, self._sock = self._sock, None
+        return sock
+
+    def close(self) -> None:
+        """Close what the attempt still owns; safe to call more than once."""
+        self._close_dir()
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def __enter__(self) -> ConnectAttempt:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _wait_for_backlog(self, exc: OSError) -> float:
+        now = time.monotonic()
+        if self._deadline is not None and now >= self._deadline:
+            self.close()
+            raise UnixConnectTimeout(
+                self.address,
+                errno.ETIMEDOUT,
+                _message(
+                    self.address,
+                    f"timed out after {self.timeout:g} s: the server's listen backlog stayed "
+                    "full (it is not accepting connections)",
+                ),
+            ) from exc
+        delay = self._backoff
+        self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+        return delay if self._deadline is None else min(delay, self._deadline - now)
+
+    def _reachable_target(self) -> SocketAddress:
+        """The address to pass to connect(): paths over 107 bytes go through a directory fd."""
+        raw = os.fsencode(self.address)
+        if raw[:1] == b"\0" or len(raw) <= MAX_DIRECT_PATH:
+            return self.address
+        directory, name = os.path.split(raw)
+        if not sys.platform.startswith("linux") or not os.path.isdir("/proc/self/fd"):
+            raise UnixConnectError(
+                self.address,
+                errno.ENAMETOOLONG,
+                _message(
+                    self.address,
+                    f"the path is {len(raw)} bytes; this system takes at most "
+                    f"{MAX_DIRECT_PATH} (104 on macOS and BSD)",
+                ),
+            )
+        try:
+            self._dir_fd = os.open(directory or b".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise UnixConnectError(
+                self.address, exc.errno, _message(self.address, _reason(self.address, exc))
+            ) from exc
+        target = b"/proc/self/fd/%d/%s" % (self._dir_fd, name)
+        if len(target) > MAX_DIRECT_PATH:
+            raise UnixConnectError(
+                self.address,
+                errno.ENAMETOOLONG,
+                _message(self.address, f"the file name alone is {len(name)} bytes, too long"),
+            )
+        return target
+
+    def _close_dir(self) -> None:
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+
+
+def connect(address: SocketLike, timeout: float | None = None) -> socket.socket:
+    """Connect a blocking AF_UNIX stream socket to *address* (with ``settimeout(timeout)``).
+
+    A full listen backlog is retried with a short backoff (1 ms doubling to 50 ms) until
+    *timeout*, then :class:`UnixConnectTimeout`; every other failure raises
+    :class:`UnixConnectError` at once. No socket is left open on failure.
+    """
+    with ConnectAttempt(address, timeout) as attempt:
+        while (delay := attempt.step()) is not None:
+            time.sleep(delay)
+        sock = attempt.detach()
+    sock.settimeout(timeout)
+    return sock
+
+
+def _message(address: SocketAddress, reason: str) -> str:
+    return f"cannot connect to UNIX socket '{describe_address(address)}': {reason}"
+
+
+_PERMISSION = (
+    "permission denied (connecting needs write permission on the socket file and search "
+    "permission on every directory above it)"
+)
+_REASONS = {
+    errno.ENOENT: "no such file or directory (is the server running?)",
+    errno.EACCES: _PERMISSION,
+    errno.EPERM: _PERMISSION,
+    errno.EPROTOTYPE: "wrong socket type (the server's socket is not a stream socket)",
+    errno.ENOTDIR: "a component of the path is not a directory",
+}
+
+
+def _reason(address: SocketAddress, exc: OSError) -> str:
+    abstract = address[:1] in ("\0", b"\0")
+    if abstract and not sys.platform.startswith("linux"):
+        return f"abstract socket names exist only on Linux ({exc.strerror})"
+    if exc.errno == errno.ECONNREFUSED:
+        if abstract:
+            return "connection refused (nothing is listening on that abstract name)"
+        return "connection refused " + _refused_why(address)
+    return _REASONS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
+
+
+def _refused_why(address: SocketAddress) -> str:
+    try:
+        mode = os.stat(address).st_mode
+    except OSError:
+        return "(nothing is listening)"
+    if stat.S_ISSOCK(mode):
+        return "(stale socket file? nothing is listening on it)"
+    kinds = {stat.S_ISDIR: "a directory", stat.S_ISREG: "a regular file", stat.S_ISFIFO: "a FIFO"}
+    kind = next((name for test, name in kinds.items() if test(mode)), "something else")
+    return f"(the path exists but is {kind}, not a socket)"

@@ -1,0 +1,206 @@
+"""The ``http+unix://`` URL grammar: one parser and one builder for every package above.
+
+``http+unix://<percent-encoded socket name>/<path>?<query>``: the host part is the socket's file
+path (or ``%00`` and a Linux abstract name) percent-encoded as a whole, ``/`` included.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Union
+from urllib.parse import quote, quote_from_bytes, unquote_to_bytes, urlencode
+
+from ._address import SocketLike, _address_from_bytes, address_bytes, describe_address
+from ._errors import InvalidAddress, InvalidURL, SocketAddress
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    QueryArg = Union[str, Mapping[str, str], Sequence[tuple[str, str]], None]
+
+SCHEMES = {"http+unix": "http", "https+unix": "https"}
+"""The UNIX-socket schemes, and the plain scheme each request is sent as over the socket."""
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_NOT_IN_HOST = re.compile(r"[\x00-\x20\x7f\s]")
+_PATH_SAFE = "!$%&'()*+,/:;=@[]~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+
+@dataclass(frozen=True)
+class UnixSocketURL:
+    """A parsed UNIX-socket URL: which socket to dial and what to send on it."""
+
+    scheme: str
+    """``"http+unix"`` or ``"https+unix"``."""
+    address: SocketAddress
+    """What ``socket.connect()`` takes: ``str``, or ``bytes`` when the name is not UTF-8."""
+    path: str
+    """The request path, percent-encoded, ``"/"`` when the URL has none."""
+    query: str
+    """The query string without ``?`` (``""`` when absent). Fragments are dropped."""
+
+    @property
+    def is_abstract(self) -> bool:
+        """True for a Linux abstract name (the address starts with NUL)."""
+        return self.address[:1] in ("\0", b"\0")
+
+    @property
+    def target(self) -> str:
+        """The request target: path plus ``?query``."""
+        return f"{self.path}?{self.query}" if self.query else self.path
+
+    @property
+    def http_scheme(self) -> str:
+        """``"http"`` or ``"https"``: what the request is over the socket."""
+        return SCHEMES[self.scheme]
+
+    @property
+    def http_url(self) -> str:
+        """The same request as a plain URL for a client library: ``http://localhost/<target>``."""
+        return f"{self.http_scheme}://localhost{self.target}"
+
+    @property
+    def socket_name(self) -> str:
+        """The socket for messages: its path, or ``@name`` for an abstract name."""
+        return describe_address(self.address)
+
+    def __str__(self) -> str:
+        return build_url(self.address, self.target, scheme=self.scheme)
+
+
+def parse_url(url: str) -> UnixSocketURL:
+    """Parse a ``http+unix://`` or ``https+unix://`` URL.
+
+    The socket name is percent-decoded to bytes (``+`` stays a plus; ``%2F`` equals ``%2f``). A
+    leading ``%00``, or the literal ``\\0`` form requests-unixsocket documents, makes an abstract
+    name. Raises :class:`InvalidURL` saying which part is wrong and why.
+    """
+    if not isinstance(url, str):
+        raise TypeError(f"a URL is a str, not {type(url).__name__}")
+    return _parse(url)
+
+
+@lru_cache(maxsize=1024)
+def _parse(url: str) -> UnixSocketURL:
+    try:
+        url.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidURL(
+            f"{_shorten(url)!r} holds a lone surrogate at offset {exc.start}; a URL is text"
+        ) from None
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise InvalidURL(
+            f"{_shorten(url)!r} is not a UNIX-socket URL; expected "
+            "'http+unix://<percent-encoded socket path>/<path>'"
+        )
+    scheme = _check_scheme(scheme)
+    cut = _first_of(rest, "/?#")
+    netloc, tail = rest[:cut], rest[cut:]
+    address = _decode_socket(netloc)
+    if tail.startswith("#") or not tail:
+        path, query = "/", ""
+    else:
+        tail = tail.partition("#")[0]
+        path, _, query = tail.partition("?")
+        path = _encode(path, _PATH_SAFE) if path else "/"
+        query = _encode(query, _QUERY_SAFE)
+    return UnixSocketURL(scheme=scheme, address=address, path=path, query=query)
+
+
+def build_url(
+    socket: SocketLike,
+    path: str = "/",
+    *,
+    query: QueryArg = None,
+    scheme: str = "http+unix",
+) -> str:
+    """Build the URL for *path* on *socket*; the one right way to put a socket name in a URL.
+
+    *socket* is a ``str``, ``bytes`` or ``os.PathLike`` path, or an abstract name with a leading
+    NUL. *path* may carry a query; characters a request line cannot carry are percent-encoded,
+    existing ``%XX`` escapes are kept. *query* (a string, a mapping or pairs) is appended.
+    ``parse_url(build_url(s, p)).address`` is exactly ``s``, whatever bytes its name holds.
+    """
+    scheme = _check_scheme(scheme[:-3] if scheme.endswith("://") else scheme)
+    netloc = quote_from_bytes(address_bytes(socket), safe="")
+    target = _encode(path.replace("#", "%23"), _QUERY_SAFE)
+    if not target.startswith("/"):
+        target = "/" + target
+    if query:
+        extra = (
+            _encode(query, _QUERY_SAFE)
+            if isinstance(query, str)
+            else urlencode(query, doseq=True, quote_via=quote)
+        )
+        target += ("&" if "?" in target else "?") + extra
+    return f"{scheme}://{netloc}{target}"
+
+
+def _check_scheme(scheme: str) -> str:
+    lowered = scheme.lower()
+    if lowered not in SCHEMES:
+        raise InvalidURL(
+            f"unsupported scheme {_shorten(scheme)!r}; expected 'http+unix' or 'https+unix'"
+        )
+    return lowered
+
+
+def _decode_socket(netloc: str) -> SocketAddress:
+    if netloc.startswith("\0"):  # requests-unixsocket's documented literal form
+        netloc = "%00" + netloc[1:]
+    if not netloc:
+        raise InvalidURL(
+            "the URL names no socket; percent-encode the socket path as the host, "
+            "e.g. 'http+unix://%2Frun%2Fapp.sock/path'"
+        )
+    if "@" in netloc:
+        raise InvalidURL(
+            f"userinfo is not allowed in a UNIX-socket URL: {_shorten(netloc)!r} "
+            "(write an '@' in a socket name as %40)"
+        )
+    if ":" in netloc:
+        raise InvalidURL(
+            f"a UNIX-socket URL has no port: {_shorten(netloc)!r} "
+            "(write a ':' in a socket name as %3A)"
+        )
+    bad = _NOT_IN_HOST.search(netloc)
+    if bad:
+        raise InvalidURL(
+            f"socket name {_shorten(netloc)!r} holds {bad.group()!r} at offset {bad.start()}; "
+            "percent-encode it"
+        )
+    bad = _BAD_ESCAPE.search(netloc)
+    if bad:
+        raise InvalidURL(
+            f"socket name {_shorten(netloc)!r} has a '%' at offset {bad.start()} that is not "
+            "followed by two hex digits (write a literal '%' as %25)"
+        )
+    raw = unquote_to_bytes(netloc)
+    try:
+        address_bytes(raw)
+    except InvalidAddress as exc:
+        raise InvalidAddress(f"{exc} (in the URL's host {_shorten(netloc)!r})") from None
+    return _address_from_bytes(raw)
+
+
+def _encode(text: str, safe: str) -> str:
+    """Percent-encode what a request line cannot carry; keep valid ``%XX`` escapes."""
+    try:
+        return quote(_BAD_ESCAPE.sub("%25", text), safe=safe)
+    except UnicodeEncodeError as exc:
+        raise InvalidURL(
+            f"{_shorten(text)!r} holds a lone surrogate at offset {exc.start}"
+        ) from None
+
+
+def _first_of(text: str, chars: str) -> int:
+    found = [i for i in map(text.find, chars) if i >= 0]
+    return min(found) if found else len(text)
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."

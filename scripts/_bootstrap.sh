@@ -1,0 +1,19 @@
+# Sourced by every script here: puts a pinned Hatch and each pyenv CPython (3.9-3.13) on PATH.
+# A fresh machine has neither; nothing needs to be installed by hand.
+HATCH_VERSION=1.18.2
+_tools="${UNIXSOCKET_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/unixsocket-http}/hatch-$HATCH_VERSION"
+if [ ! -f "$_tools/.complete" ]; then
+  echo "Installing Hatch $HATCH_VERSION into $_tools" >&2
+  rm -rf "$_tools"
+  python3 -m venv "$_tools"
+  "$_tools/bin/python" -m pip install --quiet --disable-pip-version-check "hatch==$HATCH_VERSION"
+  touch "$_tools/.complete"
+fi
+export PATH="$_tools/bin:$PATH"
+# Hatch finds interpreters on PATH; pyenv's shims answer only for the versions named here
+# (otherwise Hatch thinks 3.9/3.10/3.12/3.13 are missing and tries to download them).
+if command -v pyenv >/dev/null 2>&1; then
+  PYENV_VERSION="$(pyenv versions --bare | grep -E '^3\.(9|1[0-3])\.[0-9]+$' | sort -t. -k2,2nr | tr '\n' ':' | sed 's/:$//')"
+  export PYENV_VERSION
+fi
+unset _tools

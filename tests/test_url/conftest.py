@@ -1,0 +1,29 @@
+"""Listening sockets for the connect tests, each in a fresh private directory with a short path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture
+def sockdir() -> Iterator[str]:
+    """A fresh 0700 directory under /tmp (short, so socket paths stay under 107 bytes)."""
+    path = tempfile.mkdtemp(prefix="ut-", dir="/tmp")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def listener(sockdir: str) -> Iterator[socket.socket]:
+    """A listening stream socket bound at ``<sockdir>/s.sock``; it accepts nothing by itself."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(os.path.join(sockdir, "s.sock"))
+    sock.listen(8)
+    yield sock
+    sock.close()
