@@ -94,3 +94,11 @@ def test_unreachable_names_are_refused(name: str, says: str) -> None:
 def test_wrong_type_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="not int"):
         normalize_address(3)  # type: ignore[arg-type]
+
+
+def test_built_urls_survive_a_lowercased_host() -> None:
+    url = build_url("/run/App.SOCK", "/Path")
+    assert url == "http+unix://%2Frun%2F%41pp.%53%4F%43%4B/Path"
+    host, _, target = url.partition("://")[2].partition("/")
+    lowered = f"http+unix://{host.lower()}/{target}"
+    assert parse_url(lowered).address == "/run/App.SOCK"

@@ -143,8 +143,11 @@ def test_public_surface_is_locked() -> None:
         "connect",
         "describe_address",
         "is_abstract",
+        "is_unix_url",
+        "join_url",
         "normalize_address",
         "parse_url",
+        "redirect_refusal",
     }
     for name in unixsocket_url.__all__:
         assert getattr(unixsocket_url, name) is not None

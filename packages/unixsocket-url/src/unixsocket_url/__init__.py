@@ -16,7 +16,10 @@ from ._errors import UnixConnectTimeout as UnixConnectTimeout
 from ._url import SCHEMES as SCHEMES
 from ._url import UnixSocketURL as UnixSocketURL
 from ._url import build_url as build_url
+from ._url import is_unix_url as is_unix_url
+from ._url import join_url as join_url
 from ._url import parse_url as parse_url
+from ._url import redirect_refusal as redirect_refusal
 
 __version__ = "0.1.0"
 
@@ -33,6 +36,9 @@ __all__ = [
     "connect",
     "describe_address",
     "is_abstract",
+    "is_unix_url",
+    "join_url",
     "normalize_address",
     "parse_url",
+    "redirect_refusal",
 ]

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Union
-from urllib.parse import quote, quote_from_bytes, unquote_to_bytes, urlencode
+from urllib.parse import quote, unquote_to_bytes, urlencode, urljoin, urlsplit
 
 from ._address import SocketLike, _address_from_bytes, address_bytes, describe_address
 from ._errors import InvalidAddress, InvalidURL, SocketAddress
@@ -24,6 +24,12 @@ SCHEMES = {"http+unix": "http", "https+unix": "https"}
 """The UNIX-socket schemes, and the plain scheme each request is sent as over the socket."""
 
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_HOST_BYTES = [
+    chr(byte) if chr(byte) in "abcdefghijklmnopqrstuvwxyz0123456789-._~" else f"%{byte:02X}"
+    for byte in range(256)
+]
+"""How build_url writes each byte of a name: unreserved lower case as is, the rest escaped."""
+_SCHEME = re.compile(r"\A[A-Za-z][A-Za-z0-9+.-]*:")
 _NOT_IN_HOST = re.compile(r"[\x00-\x20\x7f\s]")
 _PATH_SAFE = "!$%&'()*+,/:;=@[]~"
 _QUERY_SAFE = _PATH_SAFE + "?"
@@ -124,9 +130,13 @@ def build_url(
     NUL. *path* may carry a query; characters a request line cannot carry are percent-encoded,
     existing ``%XX`` escapes are kept. *query* (a string, a mapping or pairs) is appended.
     ``parse_url(build_url(s, p)).address`` is exactly ``s``, whatever bytes its name holds.
+
+    Upper-case letters in the name are percent-encoded too (``/run/App.sock`` gives
+    ``%2Frun%2F%41pp.sock``), so the URL names the same socket even after a client library
+    lowercases its host, as httpx does.
     """
     scheme = _check_scheme(scheme[:-3] if scheme.endswith("://") else scheme)
-    netloc = quote_from_bytes(address_bytes(socket), safe="")
+    netloc = "".join(_HOST_BYTES[byte] for byte in address_bytes(socket))
     target = _encode(path.replace("#", "%23"), _QUERY_SAFE)
     if not target.startswith("/"):
         target = "/" + target
@@ -138,6 +148,55 @@ def build_url(
         )
         target += ("&" if "?" in target else "?") + extra
     return f"{scheme}://{netloc}{target}"
+
+
+def is_unix_url(url: str) -> bool:
+    """True when *url* has a UNIX-socket scheme (it may still be malformed)."""
+    return url.partition("://")[0].lower() in SCHEMES
+
+
+def join_url(base: str, location: str) -> str:
+    """Resolve *location* (a redirect's ``Location``, say) against the UNIX-socket URL *base*.
+
+    ``urllib.parse.urljoin`` does not know ``http+unix`` has a host and returns ``/landed`` for
+    ``Location: /landed``; here a relative location stays on *base*'s socket. An absolute
+    location is returned as it is.
+    """
+    if _SCHEME.match(location):
+        return location
+    scheme, _, rest = base.partition("://")
+    if location.startswith("//"):
+        return f"{scheme}:{location}"
+    parsed = parse_url(base)
+    joined = urlsplit(urljoin(parsed.http_url, location))
+    target = joined.path + (f"?{joined.query}" if joined.query else "")
+    return f"{scheme}://{rest[: _first_of(rest, '/?#')]}{target}"
+
+
+def redirect_refusal(source: str, location: str) -> str | None:
+    """Why a redirect from *source* to the absolute *location* must not be followed, or ``None``.
+
+    A redirect into a UNIX socket is refused unless it comes from the same socket: from any other
+    origin it would let a remote server reach local daemons (the Docker socket, say) with the
+    client's method, body and headers. Leaving a socket for an ordinary URL is not refused here;
+    the flavors strip credentials when it happens.
+    """
+    if not is_unix_url(location):
+        return None
+    target = parse_url(location)
+    if not is_unix_url(source):
+        origin = urlsplit(source)
+        return (
+            f"refused a redirect from {origin.scheme}://{origin.netloc} into the UNIX socket "
+            f"'{target.socket_name}' ({_shorten(location)}): a server may not send a client to "
+            "a local socket"
+        )
+    if parse_url(source).address != target.address:
+        return (
+            f"refused a redirect from the UNIX socket '{parse_url(source).socket_name}' to a "
+            f"different socket '{target.socket_name}' ({_shorten(location)})"
+        )
+    return None
 
 
 def _check_scheme(scheme: str) -> str:
