@@ -1,0 +1,93 @@
+"""``python -m unixsocket_testutils``: serve a WSGI application on a UNIX socket until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import shlex
+import signal
+import sys
+from typing import TYPE_CHECKING, cast
+
+from unixsocket_url import describe_address
+
+from ._server import UnixSocketServerThread
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from _typeshed.wsgi import WSGIApplication
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 after Ctrl-C or SIGTERM)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m unixsocket_testutils",
+        description="Serve a WSGI application (by default one answering 'Hello world!' to every "
+        "request) over HTTP/1.1 on a UNIX socket until interrupted.",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--socket", metavar="PATH", help="bind this path (default: a new private directory)"
+    )
+    where.add_argument(
+        "--abstract", metavar="NAME", help="bind a Linux abstract name (without the leading NUL)"
+    )
+    parser.add_argument("--app", metavar="MODULE:CALLABLE", help="the WSGI application to serve")
+    args = parser.parse_args(argv)
+    try:
+        app = None if args.app is None else _load_app(args.app)
+    except (ImportError, AttributeError, ValueError) as exc:
+        parser.error(f"--app {args.app}: {exc}")
+    try:
+        server = UnixSocketServerThread(app=app, path=args.socket, abstract=args.abstract)
+    except ValueError as exc:  # an empty or overlong name
+        parser.error(str(exc))
+    # Block the stop signals before any thread starts (threads inherit the mask): they are
+    # taken by sigwait() below, so stopping never races with a signal handler.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        try:
+            server.start()
+        except OSError as exc:
+            print(f"cannot listen on '{describe_address(server.address)}': {exc}", file=sys.stderr)
+            return 1
+        try:
+            _announce(server)
+            signal.sigwait(_STOP_SIGNALS)
+        finally:
+            server.stop()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return 0
+
+
+def _load_app(spec: str) -> WSGIApplication:
+    module_name, _, name = spec.partition(":")
+    if not module_name or not name:
+        raise ValueError("expected MODULE:CALLABLE, such as myapp.wsgi:application")
+    app: object = importlib.import_module(module_name)
+    for attribute in name.split("."):
+        app = getattr(app, attribute)
+    if not callable(app):
+        raise ValueError(f"{name} is not callable")
+    return cast("WSGIApplication", app)
+
+
+def _announce(server: UnixSocketServerThread) -> None:
+    if server.usock.startswith("\0"):
+        curl = f"curl --abstract-unix-socket {shlex.quote(server.usock[1:])}"
+    else:
+        curl = f"curl --unix-socket {shlex.quote(server.usock)}"
+    print(
+        f"Serving on UNIX socket {describe_address(server.address)} (Ctrl-C to stop)\n"
+        f"  URL:  {server.url}\n"
+        f"  curl: {curl} http://localhost/",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""The public surface of unixsocket_testutils."""
+
+from __future__ import annotations
+
+import unixsocket_testutils
+
+
+def test_exported_names_are_locked() -> None:
+    assert unixsocket_testutils.__all__ == [
+        "RecordedRequest",
+        "UnixSocketServerThread",
+        "hello_app",
+        "serve",
+        "wait_for_socket",
+    ]
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in unixsocket_testutils.__all__:
+        assert getattr(unixsocket_testutils, name).__module__.startswith("unixsocket_testutils.")
