@@ -1,0 +1,68 @@
+"""The layering rules, read from the installed workspace members' own metadata.
+
+unixsocket-url depends on nothing; the test server brings no client library; the requests flavor
+never pulls httpx, and the httpx flavor never pulls requests or urllib3.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+
+import pytest
+
+# distribution -> libraries that must never be in its dependency closure
+FORBIDDEN = {
+    "unixsocket-url": {"*"},
+    "unixsocket-testutils": {"requests", "httpx", "urllib3", "httpcore", "pytest"},
+    "urllib3-unixsocket": {"requests", "httpx", "httpcore"},
+    "requests-unixsocket": {"httpx", "httpcore"},
+    "httpx-unixsocket": {"requests", "urllib3"},
+}
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s;\[<>=!~(]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _closure(name: str) -> set[str]:
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        for requirement in distribution(current).requires or []:
+            if "extra ==" in requirement:
+                continue
+            dependency = _name(requirement)
+            if dependency not in seen:
+                seen.add(dependency)
+                pending.append(dependency)
+    return seen
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_dependency_closure_respects_the_layers(package: str) -> None:
+    try:
+        closure = _closure(package)
+    except PackageNotFoundError:
+        pytest.skip(f"{package} is not in this workspace yet")
+    forbidden = FORBIDDEN[package]
+    if forbidden == {"*"}:
+        assert closure == set()
+    else:
+        assert not closure & forbidden, f"{package} pulls {sorted(closure & forbidden)}"
+
+
+PACKAGES = Path(__file__).resolve().parents[2] / "packages"
+
+
+@pytest.mark.parametrize("folder", sorted(p.name for p in PACKAGES.iterdir() if p.is_dir()))
+def test_every_package_has_its_parts(folder: str) -> None:
+    package = PACKAGES / folder
+    source = package / "src" / folder.replace("-", "_")
+    for part in ("pyproject.toml", "README.md"):
+        assert (package / part).is_file(), f"{folder} has no {part}"
+    for part in ("__init__.py", "py.typed"):
+        assert (source / part).is_file(), f"{folder} has no src/{source.name}/{part}"
+    assert folder in FORBIDDEN, f"{folder} is not in the layering table of this test"
