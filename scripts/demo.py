@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,7 +79,19 @@ def stdlib_section(base: str) -> None:
         conn.close()
 
 
-SECTIONS: list[Section] = [urls_section, stdlib_section]
+FLAVOR_DEMOS = ("demo_requests", "demo_httpx")
+"""Modules beside this script, each with a ``section(base_url)`` for one flavor."""
+
+
+def sections() -> list[Section]:
+    """The demo's sections: the bottom layer, then every flavor that is installed."""
+    found: list[Section] = [urls_section, stdlib_section]
+    for name in FLAVOR_DEMOS:
+        try:
+            found.append(importlib.import_module(name).section)
+        except ModuleNotFoundError as exc:
+            print(f"(skipping {name}: {exc})")
+    return found
 
 
 def talk_to(socket_path: str, path: str) -> None:
@@ -121,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
         talk_to(args.socket, args.path)
         return
     with demo_server() as server:
-        for section in SECTIONS:
+        for section in sections():
             section(server.url)
 
 

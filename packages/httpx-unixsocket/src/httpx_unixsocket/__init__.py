@@ -1,0 +1,25 @@
+"""httpx over UNIX domain sockets: the ``http+unix://`` URL names the socket.
+
+``Client`` / ``AsyncClient`` are httpx clients that also send ``http+unix://`` and
+``https+unix://`` URLs (socket name case kept, proxies bypassed, redirects into sockets refused);
+``UnixTransport`` / ``AsyncUnixTransport`` are the transports to mount on any httpx client, or to
+point at one socket (``socket=``). Sync, asyncio and trio.
+"""
+
+from ._client import AsyncClient as AsyncClient
+from ._client import Client as Client
+from ._client import RedirectRefused as RedirectRefused
+from ._resolve import UNIX_SOCKET_EXTENSION as UNIX_SOCKET_EXTENSION
+from ._transport import AsyncUnixTransport as AsyncUnixTransport
+from ._transport import UnixTransport as UnixTransport
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "UNIX_SOCKET_EXTENSION",
+    "AsyncClient",
+    "AsyncUnixTransport",
+    "Client",
+    "RedirectRefused",
+    "UnixTransport",
+]

@@ -1,0 +1,355 @@
+"""httpcore network backends that dial UNIX sockets instead of TCP hosts.
+
+httpcore keys its connection pool by origin (scheme, host, port). The transports put an opaque
+token in the host, the hex of the socket address, so each socket gets its own keep-alive
+connections inside one pool; the backend turns the token back into the address and dials it
+through :class:`unixsocket_url.ConnectAttempt` (long paths, abstract names, a full listen backlog
+retried with a bounded back-off, errors naming the socket, nothing left open on failure).
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import ssl
+import time
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.abc
+import anyio.lowlevel
+import httpcore
+from anyio.streams.tls import TLSAttribute, TLSStream
+
+from unixsocket_url import (
+    ConnectAttempt,
+    SocketAddress,
+    UnixConnectError,
+    UnixConnectTimeout,
+    describe_address,
+    normalize_address,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+ORIGIN_SUFFIX = ".unix-socket.invalid"
+"""Ends every origin host that stands for a socket; ``.invalid`` can never resolve (RFC 2606)."""
+
+
+def origin_host(address: SocketAddress) -> bytes:
+    """The httpcore origin host standing for *address*: the hex of its bytes, then a suffix."""
+    raw = address.encode("utf-8", "surrogateescape") if isinstance(address, str) else address
+    return raw.hex().encode("ascii") + ORIGIN_SUFFIX.encode("ascii")
+
+
+def address_of(host: str) -> SocketAddress:
+    """The socket address an origin host made by :func:`origin_host` stands for."""
+    if not host.endswith(ORIGIN_SUFFIX):
+        raise httpcore.ConnectError(
+            f"{host!r} is not a UNIX socket origin (the unix network backend dials only those)"
+        )
+    return normalize_address(bytes.fromhex(host[: -len(ORIGIN_SUFFIX)]))
+
+
+def _is_readable(sock: socket.socket) -> bool:
+    """True when a read would not block: data, EOF or an error (a dropped idle connection)."""
+    if sock.fileno() < 0:
+        return True
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _apply_options(sock: socket.socket, socket_options: Iterable[Any] | None) -> None:
+    for option in socket_options or ():
+        sock.setsockopt(*option)
+
+
+# ------------------------------------------------------------------------------------------ sync
+
+
+class SyncUnixStream(httpcore.NetworkStream):
+    """A connected (blocking) UNIX socket, or the TLS socket wrapped around it."""
+
+    def __init__(self, sock: socket.socket, address: SocketAddress) -> None:
+        self._sock = sock
+        self._address = address
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            self._sock.settimeout(timeout)
+            return self._sock.recv(max_bytes)
+        except socket.timeout as exc:
+            raise httpcore.ReadTimeout(str(exc) or "timed out") from exc
+        except OSError as exc:
+            raise httpcore.ReadError(str(exc)) from exc
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        view = memoryview(buffer)
+        try:
+            while view:
+                self._sock.settimeout(timeout)
+                sent = self._sock.send(view)
+                view = view[sent:]
+        except socket.timeout as exc:
+            raise httpcore.WriteTimeout(str(exc) or "timed out") from exc
+        except OSError as exc:
+            raise httpcore.WriteError(str(exc)) from exc
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            self._sock.settimeout(timeout)
+            tls = ssl_context.wrap_socket(self._sock, server_hostname=server_hostname)
+        except socket.timeout as exc:
+            self.close()
+            raise httpcore.ConnectTimeout(_tls_message(self._address, exc)) from exc
+        except OSError as exc:  # ssl.SSLError included
+            self.close()
+            raise httpcore.ConnectError(_tls_message(self._address, exc)) from exc
+        return SyncUnixStream(tls, self._address)
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "ssl_object":
+            # what httpcore's own sync stream returns: the SSLObject inside the SSLSocket
+            return getattr(self._sock, "_sslobj", None)
+        if info == "socket":
+            return self._sock
+        if info == "is_readable":
+            return _is_readable(self._sock)
+        if info == "server_addr":
+            return self._address
+        if info == "client_addr":
+            return self._sock.getsockname()
+        return None
+
+
+class SyncUnixBackend(httpcore.NetworkBackend):
+    """Dials the socket an origin host stands for; ``time.sleep`` between backlog retries."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        address = address_of(host)
+        try:
+            with ConnectAttempt(address, timeout) as attempt:
+                while (delay := attempt.step()) is not None:
+                    time.sleep(delay)
+                sock = attempt.detach()
+        except UnixConnectTimeout as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except UnixConnectError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        try:
+            sock.setblocking(True)
+            _apply_options(sock, socket_options)
+        except BaseException:
+            sock.close()
+            raise
+        return SyncUnixStream(sock, address)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        return self.connect_tcp(origin_host(path).decode("ascii"), 0, timeout, None, socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+# ----------------------------------------------------------------------------------------- async
+
+
+class _SocketByteStream(anyio.abc.ByteStream):
+    """An anyio byte stream over a connected non-blocking socket, for asyncio and trio alike.
+
+    anyio has no public way (before 4.10) to adopt a socket that is already connected, so this
+    waits with :func:`anyio.wait_readable` / :func:`anyio.wait_writable`; TLS goes on top with
+    anyio's public :class:`~anyio.streams.tls.TLSStream`.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    async def receive(self, max_bytes: int = 65536) -> bytes:
+        await anyio.lowlevel.checkpoint()
+        while True:
+            try:
+                data = self._sock.recv(max_bytes)
+            except BlockingIOError:
+                await anyio.wait_readable(self._sock)
+                continue
+            except OSError as exc:
+                if self._sock.fileno() < 0:
+                    raise anyio.ClosedResourceError from exc
+                raise anyio.BrokenResourceError from exc
+            if not data:
+                raise anyio.EndOfStream
+            return data
+
+    async def send(self, item: bytes) -> None:
+        await anyio.lowlevel.checkpoint()
+        view = memoryview(item)
+        while view:
+            try:
+                sent = self._sock.send(view)
+            except BlockingIOError:
+                await anyio.wait_writable(self._sock)
+                continue
+            except OSError as exc:
+                if self._sock.fileno() < 0:
+                    raise anyio.ClosedResourceError from exc
+                raise anyio.BrokenResourceError from exc
+            view = view[sent:]
+
+    async def send_eof(self) -> None:
+        self._sock.shutdown(socket.SHUT_WR)
+
+    async def aclose(self) -> None:
+        if self._sock.fileno() >= 0:
+            anyio.notify_closing(self._sock)
+        self._sock.close()
+        await anyio.lowlevel.checkpoint()
+
+
+_READ_ERRORS = (anyio.BrokenResourceError, anyio.ClosedResourceError, ssl.SSLError, OSError)
+
+
+class AsyncUnixStream(httpcore.AsyncNetworkStream):
+    """httpcore's view of an anyio byte stream on a UNIX socket (TLS or not)."""
+
+    def __init__(
+        self, stream: anyio.abc.ByteStream, sock: socket.socket, address: SocketAddress
+    ) -> None:
+        self._stream = stream
+        self._sock = sock
+        self._address = address
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            with anyio.fail_after(timeout):
+                return await self._stream.receive(max_bytes)
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout("timed out") from exc
+        except anyio.EndOfStream:
+            return b""
+        except _READ_ERRORS as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        try:
+            with anyio.fail_after(timeout):
+                await self._stream.send(buffer)
+        except TimeoutError as exc:
+            raise httpcore.WriteTimeout("timed out") from exc
+        except _READ_ERRORS as exc:
+            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            with anyio.fail_after(timeout):
+                tls = await TLSStream.wrap(
+                    self._stream,
+                    server_side=False,
+                    hostname=server_hostname,
+                    ssl_context=ssl_context,
+                    standard_compatible=False,
+                )
+        except TimeoutError as exc:
+            await self.aclose()
+            raise httpcore.ConnectTimeout(_tls_message(self._address, exc)) from exc
+        except (anyio.EndOfStream, *_READ_ERRORS) as exc:
+            await self.aclose()
+            cause = exc.__cause__ if isinstance(exc.__cause__, ssl.SSLError) else exc
+            raise httpcore.ConnectError(_tls_message(self._address, cause)) from exc
+        return AsyncUnixStream(tls, self._sock, self._address)
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "ssl_object":
+            return self._stream.extra(TLSAttribute.ssl_object, None)  # noqa: S610 (anyio, not Django)
+        if info == "socket":
+            return self._sock
+        if info == "is_readable":
+            return _is_readable(self._sock)
+        if info == "server_addr":
+            return self._address
+        if info == "client_addr":
+            return self._sock.getsockname()
+        return None
+
+
+class AsyncUnixBackend(httpcore.AsyncNetworkBackend):
+    """Dials the socket an origin host stands for; ``await anyio.sleep`` between backlog retries.
+
+    Works on asyncio and trio (anyio picks the running one), and never busy-waits on a full
+    listen backlog, unlike ``anyio.connect_unix``.
+    """
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        address = address_of(host)
+        await anyio.lowlevel.checkpoint()
+        try:
+            with ConnectAttempt(address, timeout) as attempt:
+                while (delay := attempt.step()) is not None:
+                    await anyio.sleep(delay)
+                sock = attempt.detach()
+        except UnixConnectTimeout as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except UnixConnectError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        try:
+            _apply_options(sock, socket_options)
+        except BaseException:
+            sock.close()
+            raise
+        return AsyncUnixStream(_SocketByteStream(sock), sock, address)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        host = origin_host(path).decode("ascii")
+        return await self.connect_tcp(host, 0, timeout, None, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+
+
+def _tls_message(address: SocketAddress, exc: BaseException) -> str:
+    detail = str(exc) or type(exc).__name__
+    return f"TLS handshake over UNIX socket '{describe_address(address)}' failed: {detail}"

@@ -1,0 +1,303 @@
+"""``httpx.Client`` and ``httpx.AsyncClient`` with UNIX-socket URLs built in.
+
+On top of mounting the transports, the clients do what a mounted transport alone cannot:
+
+- keep the socket name's case (httpx lowercases URL hosts: the clients parse ``str`` URLs with
+  ``unixsocket_url`` first and carry the exact address in the ``unix_socket`` extension);
+- route every UNIX-socket URL to a UNIX transport, whatever proxies (``proxy=``, environment)
+  or ``all://`` mounts say;
+- refuse redirects into a UNIX socket from elsewhere, and strip credentials from any redirect
+  that leaves the socket.
+
+Four private httpx methods are overridden (``_transport_for_url``, ``_redirect_url``,
+``_build_redirect_request``, ``_send_single_request``; the same signatures in httpx 0.27 and 0.28,
+tested on both): event hooks cannot change the next redirect request, and a user can replace them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from unixsocket_url import (
+    SCHEMES,
+    InvalidURL,
+    build_url,
+    is_unix_url,
+    join_url,
+    parse_url,
+    redirect_refusal,
+)
+
+from ._resolve import UNIX_SOCKET_EXTENSION, parse_request_url
+from ._transport import DEFAULT_LIMITS, AsyncUnixTransport, UnixTransport
+
+if TYPE_CHECKING:
+    from unixsocket_url import SocketAddress
+
+_REFUSED = "httpx_unixsocket.redirect_refused"
+"""Extension set on a redirect request the client refuses to send (holds the reason)."""
+_CREDENTIALS = ("Authorization", "Proxy-Authorization", "Cookie")
+
+
+class RedirectRefused(httpx.RequestError):
+    """A redirect the client will not follow: into a UNIX socket from another origin, or to a
+    different socket. ``request`` is the refused redirect request (its URL is the target).
+
+    A :class:`httpx.RequestError`, like :class:`httpx.TooManyRedirects`: the request was never
+    sent, and code that handles request failures handles this one too.
+    """
+
+
+def _canonical(url: str) -> tuple[str, SocketAddress]:
+    """*url* rewritten by ``unixsocket_url.build_url`` (lowercase-proof), and its socket."""
+    try:
+        parsed = parse_url(url)
+    except InvalidURL as exc:
+        raise httpx.InvalidURL(str(exc)) from None
+    return build_url(parsed.address, parsed.target, scheme=parsed.scheme), parsed.address
+
+
+def _transport_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The client options that configure its transports, for the UNIX transport too."""
+    return {
+        "verify": kwargs.get("verify", True),
+        "cert": kwargs.get("cert"),
+        "trust_env": kwargs.get("trust_env", True),
+        "http1": kwargs.get("http1", True),
+        "http2": kwargs.get("http2", False),
+        "limits": kwargs.get("limits", DEFAULT_LIMITS),
+    }
+
+
+class _UnixRouting:
+    """State and rules shared by both clients."""
+
+    def __init__(self, allow_socket_redirects: bool) -> None:
+        self.allow_socket_redirects = allow_socket_redirects
+        self.base: tuple[bytes, SocketAddress] | None = None
+
+    def set_base(self, url: httpx.URL | str) -> httpx.URL | str:
+        self.base = None
+        if isinstance(url, str) and is_unix_url(url):
+            url, address = _canonical(url)
+            self.base = (httpx.URL(url).raw_host, address)
+        return url
+
+    def prepare(self, url: httpx.URL | str) -> tuple[httpx.URL | str, SocketAddress | None]:
+        if isinstance(url, str) and is_unix_url(url):
+            return _canonical(url)
+        return url, None
+
+    def attach(self, request: httpx.Request, address: SocketAddress | None) -> httpx.Request:
+        if request.url.scheme not in SCHEMES or UNIX_SOCKET_EXTENSION in request.extensions:
+            return request
+        if address is None and self.base is not None and request.url.raw_host == self.base[0]:
+            address = self.base[1]
+        if address is not None:
+            request.extensions = {**request.extensions, UNIX_SOCKET_EXTENSION: address}
+        return request
+
+    @staticmethod
+    def transport_for(url: httpx.URL, mounts: dict[Any, Any], default: object) -> Any:
+        """A UNIX transport for *url*: a mount for a UNIX scheme that matches, or the default.
+
+        Patterns without a UNIX scheme (``all://``, environment proxies) never capture it.
+        """
+        for pattern, transport in mounts.items():
+            if pattern.scheme in SCHEMES and pattern.matches(url):
+                return default if transport is None else transport
+        return default
+
+    def redirect_target(
+        self, request: httpx.Request, location: str
+    ) -> tuple[SocketAddress | None, str, str | None]:
+        """The socket the request was on, its URL, and the redirect's canonical UNIX URL.
+
+        httpx cannot resolve a relative location against a ``http+unix`` URL (its ``join``
+        drops the host), and it lowercases an absolute one: both are rebuilt here.
+        """
+        source: SocketAddress | None = None
+        source_url = str(request.url)
+        if request.url.scheme in SCHEMES:
+            carried = request.extensions.get(UNIX_SOCKET_EXTENSION)
+            source = carried if carried is not None else parse_request_url(request.url)
+            target_path = request.url.raw_path.decode("ascii")
+            source_url = build_url(source, target_path, scheme=request.url.scheme)
+            location = join_url(source_url, location)
+        if not is_unix_url(location):
+            return source, source_url, None
+        try:
+            return source, source_url, _canonical(location)[0]
+        except httpx.InvalidURL as exc:
+            raise httpx.RemoteProtocolError(
+                f"Invalid URL in location header: {exc}.", request=request
+            ) from None
+
+    def check_redirect(
+        self, request: httpx.Request, response: httpx.Response
+    ) -> tuple[SocketAddress | None, SocketAddress | None, str | None]:
+        """The socket the request was on, the one the redirect goes to, and a refusal."""
+        source, source_url, target_url = self.redirect_target(request, response.headers["Location"])
+        if target_url is None:
+            return source, None, None
+        refusal = redirect_refusal(source_url, target_url)
+        if refusal is not None and self.allow_socket_redirects:
+            refusal = None
+        return source, parse_url(target_url).address, refusal
+
+    @staticmethod
+    def finish_redirect(
+        new: httpx.Request,
+        source: SocketAddress | None,
+        target: SocketAddress | None,
+        refusal: str | None,
+    ) -> httpx.Request:
+        extensions = {
+            key: value
+            for key, value in new.extensions.items()
+            if key not in (UNIX_SOCKET_EXTENSION, _REFUSED)
+        }
+        if target is not None and new.url.scheme in SCHEMES:
+            extensions[UNIX_SOCKET_EXTENSION] = target
+        if refusal is not None:
+            extensions[_REFUSED] = (
+                f"{refusal}; pass allow_socket_redirects=True to the client to allow it"
+            )
+        new.extensions = extensions
+        if source != target:  # the redirect leaves the socket (or enters one)
+            for name in _CREDENTIALS:
+                new.headers.pop(name, None)
+        return new
+
+
+class Client(httpx.Client):
+    """An :class:`httpx.Client` that also sends ``http+unix://`` and ``https+unix://`` URLs.
+
+    Takes every :class:`httpx.Client` argument; ``verify``, ``cert``, ``trust_env``, ``http1``,
+    ``http2`` and ``limits`` configure the UNIX transport as well. Ordinary URLs behave exactly as
+    in httpx. *allow_socket_redirects* lets redirects into a socket from elsewhere, or to another
+    socket, be followed (credentials are stripped all the same).
+    """
+
+    def __init__(self, *, allow_socket_redirects: bool = False, **kwargs: Any) -> None:
+        routing = _UnixRouting(allow_socket_redirects)
+        if "base_url" in kwargs:
+            kwargs["base_url"] = routing.set_base(kwargs["base_url"])
+        transport = UnixTransport(**_transport_kwargs(kwargs))
+        kwargs["mounts"] = {
+            "http+unix://": transport,
+            "https+unix://": transport,
+            **(kwargs.get("mounts") or {}),
+        }
+        super().__init__(**kwargs)
+        self._unix = routing
+        self._unix_transport = transport
+
+    @property
+    def allow_socket_redirects(self) -> bool:
+        """Whether redirects into a socket from elsewhere, or to another socket, are followed."""
+        return self._unix.allow_socket_redirects
+
+    @allow_socket_redirects.setter
+    def allow_socket_redirects(self, value: bool) -> None:
+        self._unix.allow_socket_redirects = value
+
+    @property
+    def base_url(self) -> httpx.URL:
+        """The base URL (a UNIX one is re-encoded so its socket name survives lowercasing)."""
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, url: httpx.URL | str) -> None:
+        self._base_url = self._enforce_trailing_slash(httpx.URL(self._unix.set_base(url)))
+
+    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        url, address = self._unix.prepare(url)
+        return self._unix.attach(super().build_request(method, url, **kwargs), address)
+
+    def _transport_for_url(self, url: httpx.URL) -> httpx.BaseTransport:
+        if url.scheme in SCHEMES:
+            return self._unix.transport_for(url, self._mounts, self._unix_transport)  # type: ignore[no-any-return]
+        return super()._transport_for_url(url)
+
+    def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
+        target = self._unix.redirect_target(request, response.headers["Location"])[2]
+        return super()._redirect_url(request, response) if target is None else httpx.URL(target)
+
+    def _build_redirect_request(
+        self, request: httpx.Request, response: httpx.Response
+    ) -> httpx.Request:
+        source, target, refusal = self._unix.check_redirect(request, response)
+        new = super()._build_redirect_request(request, response)
+        return self._unix.finish_redirect(new, source, target, refusal)
+
+    def _send_single_request(self, request: httpx.Request) -> httpx.Response:
+        refusal = request.extensions.get(_REFUSED)
+        if refusal is not None:
+            raise RedirectRefused(refusal, request=request)
+        return super()._send_single_request(request)
+
+
+class AsyncClient(httpx.AsyncClient):
+    """An :class:`httpx.AsyncClient` that also sends ``http+unix://`` and ``https+unix://``
+    URLs, on asyncio or trio; see :class:`Client`."""
+
+    def __init__(self, *, allow_socket_redirects: bool = False, **kwargs: Any) -> None:
+        routing = _UnixRouting(allow_socket_redirects)
+        if "base_url" in kwargs:
+            kwargs["base_url"] = routing.set_base(kwargs["base_url"])
+        transport = AsyncUnixTransport(**_transport_kwargs(kwargs))
+        kwargs["mounts"] = {
+            "http+unix://": transport,
+            "https+unix://": transport,
+            **(kwargs.get("mounts") or {}),
+        }
+        super().__init__(**kwargs)
+        self._unix = routing
+        self._unix_transport = transport
+
+    @property
+    def allow_socket_redirects(self) -> bool:
+        """Whether redirects into a socket from elsewhere, or to another socket, are followed."""
+        return self._unix.allow_socket_redirects
+
+    @allow_socket_redirects.setter
+    def allow_socket_redirects(self, value: bool) -> None:
+        self._unix.allow_socket_redirects = value
+
+    @property
+    def base_url(self) -> httpx.URL:
+        """The base URL (a UNIX one is re-encoded so its socket name survives lowercasing)."""
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, url: httpx.URL | str) -> None:
+        self._base_url = self._enforce_trailing_slash(httpx.URL(self._unix.set_base(url)))
+
+    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        url, address = self._unix.prepare(url)
+        return self._unix.attach(super().build_request(method, url, **kwargs), address)
+
+    def _transport_for_url(self, url: httpx.URL) -> httpx.AsyncBaseTransport:
+        if url.scheme in SCHEMES:
+            return self._unix.transport_for(url, self._mounts, self._unix_transport)  # type: ignore[no-any-return]
+        return super()._transport_for_url(url)
+
+    def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
+        target = self._unix.redirect_target(request, response.headers["Location"])[2]
+        return super()._redirect_url(request, response) if target is None else httpx.URL(target)
+
+    def _build_redirect_request(
+        self, request: httpx.Request, response: httpx.Response
+    ) -> httpx.Request:
+        source, target, refusal = self._unix.check_redirect(request, response)
+        new = super()._build_redirect_request(request, response)
+        return self._unix.finish_redirect(new, source, target, refusal)
+
+    async def _send_single_request(self, request: httpx.Request) -> httpx.Response:
+        refusal = request.extensions.get(_REFUSED)
+        if refusal is not None:
+            raise RedirectRefused(refusal, request=request)
+        return await super()._send_single_request(request)

@@ -1,0 +1,373 @@
+"""httpx transports that send each request to the UNIX socket its URL names.
+
+Each transport owns one httpcore connection pool, configured as httpx's own transports configure
+theirs (``verify``, ``cert``, ``http1``/``http2``, ``limits``, ``retries``), with a network backend
+that dials UNIX sockets. Each socket is its own origin in that pool, so keep-alive connections
+are per socket and reused across any mix of paths, while ``httpx.Limits`` bounds the transport
+as a whole, exactly as it bounds an httpx transport across hosts.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import contextlib
+import importlib.util
+import ssl
+from typing import TYPE_CHECKING, Any, TypeVar, Union
+
+import httpcore
+import httpx
+
+from unixsocket_url import SCHEMES, normalize_address
+
+from ._backend import AsyncUnixBackend, SyncUnixBackend, origin_host
+from ._resolve import UNIX_SOCKET_EXTENSION, resolve
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+    from types import TracebackType
+
+    from unixsocket_url import SocketAddress
+
+    SocketLike = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
+
+VerifyTypes = Union[ssl.SSLContext, str, bool]
+CertTypes = Union[str, tuple[str, str], tuple[str, str, str]]
+
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+"""httpx's own default pool limits."""
+
+_T = TypeVar("_T")
+
+_EXCEPTIONS: dict[type[Exception], type[httpx.TransportError]] = {
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.ProtocolError: httpx.ProtocolError,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+}
+"""httpcore's exceptions and the httpx ones httpx's transports raise for them."""
+
+
+@contextlib.contextmanager
+def _map_exceptions(request: httpx.Request | None) -> Iterator[None]:
+    """Re-raise an httpcore exception as the most specific httpx one, as httpx does."""
+    try:
+        yield
+    except Exception as exc:
+        mapped: type[httpx.TransportError] | None = None
+        for source, target in _EXCEPTIONS.items():
+            if isinstance(exc, source) and (mapped is None or issubclass(target, mapped)):
+                mapped = target
+        if mapped is None:
+            raise
+        raise mapped(str(exc), request=request) from exc
+
+
+class _Setup:
+    """What both transports share: configuration, routing and the httpcore request."""
+
+    def __init__(
+        self,
+        *,
+        socket: SocketLike | None,
+        verify: VerifyTypes,
+        cert: CertTypes | None,
+        trust_env: bool,
+        http2: bool,
+        proxy: object,
+        server_hostname: str | None,
+        name: str,
+    ) -> None:
+        if proxy is not None:
+            raise ValueError(
+                f"{name}(proxy=...): a proxy cannot reach a UNIX socket, and UNIX-socket "
+                "requests never go through one; mount an httpx transport with the proxy for "
+                "ordinary http:// and https:// URLs instead"
+            )
+        if http2 and importlib.util.find_spec("h2") is None:
+            raise ImportError(
+                "Using http2=True, but the 'h2' package is not installed. "
+                "Install it with `pip install httpx-unixsocket[http2]`."
+            )
+        self.name = name
+        self.socket: SocketAddress | None = None if socket is None else normalize_address(socket)
+        self.server_hostname = server_hostname
+        self.ssl_context = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
+
+    def httpcore_request(self, request: httpx.Request, content: Any) -> httpcore.Request:
+        scheme, address = self._route(request)
+        url = request.url
+        unix = url.scheme in SCHEMES
+        headers = request.headers.raw
+        if unix:  # the Host httpx derived from the URL is the encoded socket path: never send it
+            netloc = url.netloc.lower()
+            headers = [
+                (key, b"localhost")
+                if key.lower() == b"host" and value.lower() == netloc
+                else (key, value)
+                for key, value in headers
+            ]
+        extensions = dict(request.extensions)
+        if "sni_hostname" not in extensions:
+            hostname = self.server_hostname or ("localhost" if unix else url.host)
+            extensions["sni_hostname"] = hostname
+        return httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=scheme, host=origin_host(address), port=None, target=url.raw_path
+            ),
+            headers=headers,
+            content=content,
+            extensions=extensions,
+        )
+
+    def _route(self, request: httpx.Request) -> tuple[bytes, SocketAddress]:
+        scheme = request.url.scheme
+        if scheme in SCHEMES:
+            if self.socket is not None:
+                return SCHEMES[scheme].encode("ascii"), self.socket
+            return SCHEMES[scheme].encode("ascii"), resolve(
+                request.url, request.extensions.get(UNIX_SOCKET_EXTENSION)
+            )
+        if self.socket is not None and scheme in ("http", "https"):
+            return scheme.encode("ascii"), self.socket
+        raise httpx.UnsupportedProtocol(
+            f"{self.name}() sends http+unix:// and https+unix:// URLs, not {str(request.url)!r}"
+            " (single-socket mode, socket=..., also sends http:// and https:// URLs to its socket)",
+            request=request,
+        )
+
+
+class _ResponseStream(httpx.SyncByteStream):
+    def __init__(self, stream: Iterable[bytes], request: httpx.Request) -> None:
+        self._stream = stream
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _map_exceptions(self._request):
+            yield from self._stream
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            with _map_exceptions(self._request):
+                close()
+
+
+class _AsyncResponseStream(httpx.AsyncByteStream):
+    def __init__(self, stream: AsyncIterable[bytes], request: httpx.Request) -> None:
+        self._stream = stream
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _map_exceptions(self._request):
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._stream, "aclose", None)
+        if aclose is not None:
+            with _map_exceptions(self._request):
+                await aclose()
+
+
+class _AsyncRequestBody:
+    """The request body for httpcore, closable when httpcore abandons it halfway.
+
+    httpcore stops iterating a body when a write fails; the async generator behind it is then
+    left to the garbage collector, which trio reports as a ResourceWarning.
+    """
+
+    def __init__(self, stream: AsyncIterable[bytes]) -> None:
+        self._stream = stream
+        self._iterator: AsyncIterator[bytes] | None = None
+
+    def __aiter__(self) -> _AsyncRequestBody:
+        self._iterator = self._stream.__aiter__()
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._iterator is None:
+            self._iterator = self._stream.__aiter__()
+        return await self._iterator.__anext__()
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+class UnixTransport(httpx.BaseTransport):
+    """An httpx transport for ``http+unix://`` and ``https+unix://`` URLs.
+
+    Mount it (``httpx.Client(mounts={"http+unix://": UnixTransport()})``) or let
+    :class:`httpx_unixsocket.Client` do it. With *socket*, every request goes to that socket
+    whatever its URL, ``http://`` ones included (like httpx's ``uds=``). The other options are
+    those of :class:`httpx.HTTPTransport`; *server_hostname* is the name a TLS certificate is
+    checked against (default ``localhost``; a request's ``sni_hostname`` extension wins), and
+    *trust_env* only affects ``SSL_CERT_FILE``/``SSL_CERT_DIR``: proxies never apply.
+    """
+
+    def __init__(
+        self,
+        *,
+        socket: SocketLike | None = None,
+        verify: VerifyTypes = True,
+        cert: CertTypes | None = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        proxy: None = None,
+        retries: int = 0,
+        socket_options: Iterable[Any] | None = None,
+        server_hostname: str | None = None,
+    ) -> None:
+        self._setup = _Setup(
+            socket=socket,
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http2=http2,
+            proxy=proxy,
+            server_hostname=server_hostname,
+            name="UnixTransport",
+        )
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=self._setup.ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=http1,
+            http2=http2,
+            retries=retries,
+            socket_options=socket_options,
+            network_backend=SyncUnixBackend(),
+        )
+
+    @property
+    def socket(self) -> SocketAddress | None:
+        """The socket of single-socket mode, or ``None`` when URLs name their sockets."""
+        return self._setup.socket
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not isinstance(request.stream, httpx.SyncByteStream):
+            raise TypeError("UnixTransport needs a request with a sync body stream")
+        core_request = self._setup.httpcore_request(request, request.stream)
+        with _map_exceptions(request):
+            response = self._pool.handle_request(core_request)
+        if not isinstance(response.stream, collections.abc.Iterable):
+            raise TypeError("httpcore returned a response without a sync stream")
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response.stream, request),
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self: _T) -> _T:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        with _map_exceptions(None):
+            self._pool.__exit__(exc_type, exc_value, traceback)
+
+
+class AsyncUnixTransport(httpx.AsyncBaseTransport):
+    """The asyncio/trio twin of :class:`UnixTransport`, with the same options."""
+
+    def __init__(
+        self,
+        *,
+        socket: SocketLike | None = None,
+        verify: VerifyTypes = True,
+        cert: CertTypes | None = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        proxy: None = None,
+        retries: int = 0,
+        socket_options: Iterable[Any] | None = None,
+        server_hostname: str | None = None,
+    ) -> None:
+        self._setup = _Setup(
+            socket=socket,
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http2=http2,
+            proxy=proxy,
+            server_hostname=server_hostname,
+            name="AsyncUnixTransport",
+        )
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=self._setup.ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=http1,
+            http2=http2,
+            retries=retries,
+            socket_options=socket_options,
+            network_backend=AsyncUnixBackend(),
+        )
+
+    @property
+    def socket(self) -> SocketAddress | None:
+        """The socket of single-socket mode, or ``None`` when URLs name their sockets."""
+        return self._setup.socket
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not isinstance(request.stream, httpx.AsyncByteStream):
+            raise TypeError("AsyncUnixTransport needs a request with an async body stream")
+        body = _AsyncRequestBody(request.stream)
+        core_request = self._setup.httpcore_request(request, body)
+        try:
+            with _map_exceptions(request):
+                response = await self._pool.handle_async_request(core_request)
+        except BaseException:
+            await body.aclose()  # an upload cut short: close its generator now, not at GC
+            raise
+        if not isinstance(response.stream, collections.abc.AsyncIterable):
+            raise TypeError("httpcore returned a response without an async stream")
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_AsyncResponseStream(response.stream, request),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+    async def __aenter__(self: _T) -> _T:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        with _map_exceptions(None):
+            await self._pool.__aexit__(exc_type, exc_value, traceback)

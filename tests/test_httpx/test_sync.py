@@ -1,0 +1,190 @@
+"""The sync client and transport against the shared test server: routing, keep-alive, headers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from importlib.metadata import requires
+from pathlib import Path
+
+import httpx
+import pytest
+
+import httpx_unixsocket
+from httpx_unixsocket import Client, UnixTransport
+from unixsocket_testutils import UnixSocketServerThread
+from unixsocket_testutils.pytest_plugin import UnixServerFactory
+
+
+def test_public_names_are_locked() -> None:
+    assert sorted(httpx_unixsocket.__all__) == [
+        "AsyncClient",
+        "AsyncUnixTransport",
+        "Client",
+        "RedirectRefused",
+        "UNIX_SOCKET_EXTENSION",
+        "UnixTransport",
+    ]
+    for name in set(httpx_unixsocket.__all__) - {"UNIX_SOCKET_EXTENSION"}:
+        assert getattr(httpx_unixsocket, name).__module__.startswith("httpx_unixsocket._")
+    assert httpx_unixsocket.UNIX_SOCKET_EXTENSION == "unix_socket"
+    assert issubclass(httpx_unixsocket.RedirectRefused, httpx.RequestError)
+
+
+def test_depends_on_httpx_and_httpcore_not_requests() -> None:
+    names = {
+        req.split(";")[0].split("[")[0].split(">")[0].split("<")[0].strip()
+        for req in requires("httpx-unixsocket") or []
+    }
+    assert {"httpx", "httpcore", "unixsocket-url", "anyio"} <= names
+    assert not names & {"requests", "urllib3"}
+
+
+def test_many_paths_share_one_connection(unix_server: UnixSocketServerThread) -> None:
+    with Client() as client:
+        for path, query in [("/a", None), ("/b/c", "x=1&y=2"), ("/a%20b", None), ("/", None)]:
+            response = client.get(unix_server.url_for(path, query))
+            assert response.status_code == 200
+            assert response.text == "Hello world!"
+        response = client.post(unix_server.url_for("/submit"), content=b"payload")
+        assert response.status_code == 200
+    targets = [(r.method, r.target, r.body) for r in unix_server.requests]
+    assert targets == [
+        ("GET", "/a", b""),
+        ("GET", "/b/c?x=1&y=2", b""),
+        ("GET", "/a%20b", b""),
+        ("GET", "/", b""),
+        ("POST", "/submit", b"payload"),
+    ]
+    assert unix_server.accepted_connections == 1
+    assert {r.connection_index for r in unix_server.requests} == {0}
+
+
+def test_two_sockets_two_connections(unix_server_factory: UnixServerFactory) -> None:
+    first, second = unix_server_factory(), unix_server_factory()
+    with Client() as client:
+        for _ in range(3):
+            for server in (first, second):
+                response = client.get(server.url_for("/where"))
+                assert response.headers["X-Socket-Path"] == server.usock
+    assert first.accepted_connections == 1
+    assert second.accepted_connections == 1
+    assert len(first.requests) == len(second.requests) == 3
+
+
+def test_host_header_is_localhost_unless_set(unix_server: UnixSocketServerThread) -> None:
+    with Client() as client:
+        client.get(unix_server.url)
+        client.get(unix_server.url, headers={"Host": "api.example"})
+    hosts = [r.header("Host") for r in unix_server.requests]
+    assert hosts == ["localhost", "api.example"]
+    assert all(unix_server.usock not in str(r.headers) for r in unix_server.requests)
+
+
+def test_bare_mounted_transport(unix_server: UnixSocketServerThread) -> None:
+    transport = UnixTransport()
+    with httpx.Client(mounts={"http+unix://": transport}) as client:
+        assert client.get(unix_server.url_for("/one")).status_code == 200
+        assert client.get(unix_server.url_for("/two")).status_code == 200
+    assert [r.target for r in unix_server.requests] == ["/one", "/two"]
+    assert [r.header("host") for r in unix_server.requests] == ["localhost", "localhost"]
+    assert unix_server.accepted_connections == 1
+
+
+def test_single_socket_mode_for_base_url_code(unix_server: UnixSocketServerThread) -> None:
+    transport = UnixTransport(socket=unix_server.usock)
+    assert transport.socket == unix_server.usock
+    with httpx.Client(transport=transport, base_url="http://docker") as client:
+        assert client.get("/version").status_code == 200
+        assert client.get("http+unix://%2Fsomewhere%2Felse.sock/info").status_code == 200
+    assert [r.target for r in unix_server.requests] == ["/version", "/info"]
+    assert [r.header("host") for r in unix_server.requests] == ["docker", "localhost"]
+    assert unix_server.accepted_connections == 1
+
+
+def test_transport_alone_refuses_plain_urls(unix_server: UnixSocketServerThread) -> None:
+    with (
+        httpx.Client(transport=UnixTransport()) as client,
+        pytest.raises(httpx.UnsupportedProtocol, match="http\\+unix://"),
+    ):
+        client.get("http://example.com/")
+    assert unix_server.requests == []
+
+
+def test_ordinary_urls_behave_as_in_httpx(unix_server: UnixSocketServerThread) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={"host": request.headers["host"]})
+
+    with Client(transport=httpx.MockTransport(handler)) as client:
+        response = client.get("http://example.com/x?y=1")
+        assert response.json() == {"host": "example.com"}
+        assert client.get(unix_server.url_for("/unix")).text == "Hello world!"
+    assert seen == ["http://example.com/x?y=1"]
+    assert [r.target for r in unix_server.requests] == ["/unix"]
+
+
+def test_base_url_on_a_socket(unix_server: UnixSocketServerThread) -> None:
+    with Client(base_url=unix_server.url_for("/api/")) as client:
+        assert client.get("v1/items", params={"q": "a b"}).status_code == 200
+    # the query is encoded by httpx (0.27 and 0.28 differ in how they write a space)
+    expected = httpx.URL("http://h/api/v1/items", params={"q": "a b"}).raw_path.decode()
+    assert [r.target for r in unix_server.requests] == [expected]
+
+
+def test_concurrent_threads_share_the_pool(unix_server: UnixSocketServerThread) -> None:
+    errors: list[BaseException] = []
+    with Client(limits=httpx.Limits(max_connections=2)) as client:
+
+        def work(index: int) -> None:
+            try:
+                for n in range(5):
+                    client.get(unix_server.url_for(f"/t{index}/{n}")).raise_for_status()
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert len(unix_server.requests) == 20
+    assert 1 <= unix_server.accepted_connections <= 2
+
+
+def test_request_bodies_of_every_kind(unix_server: UnixSocketServerThread, tmp_path: Path) -> None:
+    upload = tmp_path / "upload.bin"
+    upload.write_bytes(b"file-bytes" * 100)
+    with Client() as client:
+        client.put(unix_server.url_for("/bytes"), content=b"abc")
+        client.put(unix_server.url_for("/iter"), content=iter([b"a", b"bc", b"def"]))
+        with upload.open("rb") as handle:
+            client.put(unix_server.url_for("/file"), content=handle)
+        client.post(unix_server.url_for("/json"), json={"k": [1, 2]})
+        client.post(unix_server.url_for("/form"), data={"a": "b c"})
+    bodies = {r.target: r.body for r in unix_server.requests}
+    assert bodies["/bytes"] == b"abc"
+    assert bodies["/iter"] == b"abcdef"
+    assert bodies["/file"] == b"file-bytes" * 100
+    assert json.loads(bodies["/json"]) == {"k": [1, 2]}
+    assert bodies["/form"] == b"a=b+c"
+
+
+def test_head_and_streamed_response(unix_server: UnixSocketServerThread) -> None:
+    with Client() as client:
+        assert client.head(unix_server.url).content == b""
+        with client.stream("GET", unix_server.url_for("/s")) as response:
+            assert b"".join(response.iter_bytes(chunk_size=3)) == b"Hello world!"
+    assert [r.method for r in unix_server.requests] == ["HEAD", "GET"]
+    assert unix_server.accepted_connections == 1
+
+
+def test_server_closing_idle_connection_reconnects(unix_server: UnixSocketServerThread) -> None:
+    with Client() as client:
+        assert client.get(unix_server.url_for("/1")).status_code == 200
+        assert client.get(unix_server.url_for("/2"), headers={"Connection": "close"}).is_success
+        assert client.get(unix_server.url_for("/3")).status_code == 200
+    assert [r.connection_index for r in unix_server.requests] == [0, 0, 1]
