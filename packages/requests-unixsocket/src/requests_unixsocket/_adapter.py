@@ -1,0 +1,156 @@
+"""The transport adapter: requests' HTTPAdapter on urllib3-unixsocket's pool manager."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from requests.adapters import DEFAULT_POOLBLOCK, HTTPAdapter
+from requests.exceptions import InvalidURL
+
+import unixsocket_url
+from urllib3_unixsocket import UnixPoolManager
+
+from ._urls import canonical_url, parse
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from requests import PreparedRequest, Response
+    from urllib3.connectionpool import HTTPConnectionPool
+
+PROXY_ERROR = "UnixAdapter does not support specifying proxies"
+
+
+class UnixAdapter(HTTPAdapter):
+    """requests' :class:`~requests.adapters.HTTPAdapter` for ``http+unix://`` URLs.
+
+    One keep-alive pool per socket (up to *pool_connections* sockets, each keeping up to
+    ``pool_maxsize`` connections, 10 by default), whatever the paths and query strings.
+    ``max_retries`` and ``pool_block`` work as in ``HTTPAdapter``. *timeout* (seconds, or a
+    ``(connect, read)`` tuple) applies to requests that give none. ``https+unix://`` URLs speak
+    TLS over the socket with requests' ``verify`` and ``cert``; the certificate is checked
+    against ``localhost``. Plain ``http(s)://`` URLs sent through it work as with
+    ``HTTPAdapter``.
+
+    A proxy given for a UNIX-socket scheme (``proxies={"http+unix": ...}``) raises
+    ``ValueError``; other proxies (``http``, ``all``, the environment's) never apply to sockets.
+    """
+
+    __attrs__ = [*HTTPAdapter.__attrs__, "timeout"]  # noqa: RUF012
+
+    def __init__(
+        self, timeout: Any = 60, pool_connections: int = 25, *args: Any, **kwargs: Any
+    ) -> None:
+        self.timeout = timeout
+        super().__init__(pool_connections, *args, **kwargs)
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = DEFAULT_POOLBLOCK, **pool_kwargs: Any
+    ) -> None:
+        """Make the :class:`~urllib3_unixsocket.UnixPoolManager` every request goes through."""
+        self._pool_connections = connections
+        self._pool_maxsize = maxsize
+        self._pool_block = block
+        self.poolmanager = UnixPoolManager(
+            num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
+        )
+
+    def get_connection(self, url: str | bytes, proxies: Mapping[str, str] | None = None) -> Any:
+        """The pool for *url* (requests < 2.32.2 asks this); its socket's pool for a UNIX URL."""
+        text = url.decode() if isinstance(url, bytes) else url
+        unix = _unix_url(text)
+        if unix is None:
+            return super().get_connection(url, proxies)
+        check_proxies(text, proxies)
+        return self._pool(unix, {})
+
+    def get_connection_with_tls_context(
+        self,
+        request: PreparedRequest,
+        verify: bool | str | None,
+        proxies: Mapping[str, str] | None = None,
+        cert: str | tuple[str, str] | None = None,
+    ) -> Any:
+        """The pool for *request* with its TLS settings (requests >= 2.32.2 asks this)."""
+        unix = _unix_url(request.url or "")
+        if unix is None:
+            return super().get_connection_with_tls_context(request, verify, proxies, cert)
+        check_proxies(request.url or "", proxies)
+        return self._pool(unix, _tls_settings(unix, verify, cert))
+
+    def request_url(self, request: PreparedRequest, proxies: Mapping[str, str] | None) -> str:
+        """The request target sent on the socket: path and query (HTTPie's plugin uses it)."""
+        unix = _unix_url(request.url or "")
+        if unix is None:
+            return super().request_url(request, proxies)
+        return parse(unix).target
+
+    def send(  # noqa: PLR0917 - HTTPAdapter.send's signature
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Send *request*; the adapter's ``timeout`` applies when *timeout* is ``None``."""
+        unix = _unix_url(request.url or "")
+        if unix is None:
+            return super().send(request, stream, timeout, verify, cert, proxies)
+        try:
+            unixsocket_url.parse_url(unix)
+        except unixsocket_url.InvalidURL as exc:
+            raise InvalidURL(str(exc), request=request) from exc
+        check_proxies(request.url or "", proxies)
+        return super().send(
+            request, stream, self.timeout if timeout is None else timeout, verify, cert, {}
+        )
+
+    def _pool(self, url: str, tls: dict[str, Any]) -> HTTPConnectionPool:
+        parsed = parse(url)
+        manager: UnixPoolManager = self.poolmanager
+        return manager.connection_from_socket(parsed.address, parsed.scheme, tls)
+
+
+def check_proxies(url: str, proxies: Mapping[str, str] | None) -> None:
+    """Raise ``ValueError`` when *proxies* names a proxy for this UNIX-socket URL's scheme.
+
+    Keys ``<scheme>`` and ``<scheme>://<socket>`` count (any case); ``http``, ``all`` and the
+    environment's proxies are about TCP origins and are ignored for sockets.
+    """
+    if not proxies:
+        return
+    scheme, _, rest = url.partition("://")
+    cut = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    own = {scheme.lower(), f"{scheme}://{rest[:cut]}".lower()}
+    if any(value and key.lower() in own for key, value in proxies.items()):
+        raise ValueError(PROXY_ERROR)
+
+
+def _unix_url(url: str) -> str | None:
+    """*url* as a ``http+unix``/``https+unix`` URL, or None for ``http(s)://``.
+
+    Any other scheme the adapter is mounted for (``Session(url_scheme="http+docker://")``)
+    names a socket too.
+    """
+    scheme = url.partition("://")[0].lower()
+    if scheme in ("http", "https"):
+        return None
+    return canonical_url(url, (scheme,))
+
+
+def _tls_settings(url: str, verify: bool | str | None, cert: Any) -> dict[str, Any]:
+    """urllib3 TLS pool settings for requests' *verify* and *cert* (only for https+unix)."""
+    if not url.lower().startswith("https+unix:"):
+        return {}
+    settings: dict[str, Any] = {"cert_reqs": "CERT_NONE" if verify is False else "CERT_REQUIRED"}
+    if isinstance(verify, str):
+        settings["ca_cert_dir" if os.path.isdir(verify) else "ca_certs"] = verify
+    if cert is not None:
+        if isinstance(cert, tuple) and len(cert) == 2:
+            settings["cert_file"], settings["key_file"] = cert
+        else:
+            settings["cert_file"] = cert
+    return settings

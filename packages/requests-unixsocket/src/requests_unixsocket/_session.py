@@ -1,0 +1,168 @@
+"""requests' Session with the UNIX-socket adapter mounted and a safe redirect policy."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import TYPE_CHECKING, Any
+
+import requests
+from requests import sessions
+
+import unixsocket_url
+
+from ._adapter import UnixAdapter
+from ._errors import RedirectRefused
+from ._urls import DEFAULT_SCHEME, canonical_url, prepared_form, scheme_of
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from requests import PreparedRequest, Request, Response
+
+_merge: Any = sessions.merge_setting  # untyped in requests' stubs
+
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+CREDENTIALS = ("Authorization", "Cookie", "Proxy-Authorization")
+"""Headers that never follow a redirect leaving (or, when allowed, entering) a socket."""
+
+
+class Session(requests.Session):
+    """A :class:`requests.Session` that also speaks ``http+unix://`` and ``https+unix://``.
+
+    A :class:`UnixAdapter` is mounted for *url_scheme* (``http+unix://`` by default) and for
+    ``https+unix://``. For UNIX-socket URLs the environment is never consulted (no proxy
+    variables, no ``REQUESTS_CA_BUNDLE``, no proxy-bypass or DNS lookups); an explicit
+    proxy for a UNIX scheme raises ``ValueError``.
+
+    Redirects on the same socket are followed (relative ``Location`` headers included); a
+    redirect from another origin into a socket, or to a different socket, raises
+    :class:`RedirectRefused` unless *allow_socket_redirects* is true. ``Authorization``,
+    ``Cookie`` and ``Proxy-Authorization`` never follow a redirect off the socket.
+    """
+
+    def __init__(
+        self,
+        url_scheme: str = DEFAULT_SCHEME,
+        *args: Any,
+        allow_socket_redirects: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_scheme = url_scheme
+        self.allow_socket_redirects = allow_socket_redirects
+        """Follow redirects into a socket from other origins, and between sockets."""
+        self.unix_schemes = frozenset({"http+unix", "https+unix", scheme_of(url_scheme)})
+        adapter = UnixAdapter()
+        self.mount(url_scheme, adapter)
+        self.mount("https+unix://", adapter)
+        if scheme_of(url_scheme) != "http+unix":
+            self.mount("http+unix://", adapter)
+
+    def _unix(self, url: str | None) -> str | None:
+        return None if url is None else canonical_url(url, self.unix_schemes)
+
+    # -- building requests -------------------------------------------------------------------
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Response:
+        """:meth:`requests.Session.request`; a malformed UNIX-socket URL raises ``InvalidURL``."""
+        if isinstance(url, str):
+            url = prepared_form(url, self.unix_schemes)
+        return super().request(method, url, *args, **kwargs)
+
+    def prepare_request(self, request: Request) -> PreparedRequest:
+        """:meth:`requests.Session.prepare_request`, with UNIX-socket URLs checked first."""
+        if isinstance(request.url, str) and self._unix(request.url) is not None:
+            request = copy.copy(request)
+            request.url = prepared_form(request.url, self.unix_schemes)
+        return super().prepare_request(request)
+
+    def merge_environment_settings(
+        self,
+        url: str | bytes | None,
+        proxies: Any,
+        stream: Any,
+        verify: Any,
+        cert: Any,
+    ) -> Any:
+        """requests' merge, except that for a UNIX-socket URL the environment is not read."""
+        if not isinstance(url, str) or self._unix(url) is None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        return {
+            "proxies": _merge(proxies, self.proxies),
+            "stream": _merge(stream, self.stream),
+            "verify": _merge(verify, self.verify),
+            "cert": _merge(cert, self.cert),
+        }
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> Response:
+        """:meth:`requests.Session.send`; without ``proxies``, a UNIX URL gets no env proxies."""
+        if "proxies" not in kwargs and self._unix(request.url) is not None:
+            kwargs["proxies"] = dict(self.proxies)
+        return super().send(request, **kwargs)
+
+    # -- redirects ---------------------------------------------------------------------------
+    def get_redirect_target(self, resp: Response) -> str | None:
+        """The redirect's URL; a relative ``Location`` on a socket stays on that socket."""
+        location = super().get_redirect_target(resp)
+        source = self._unix(resp.url)
+        if location is None or source is None or _ABSOLUTE.match(location):
+            return location
+        joined = unixsocket_url.join_url(source, location)
+        # back to the scheme the caller used (a custom url_scheme, say)
+        return resp.url.partition("://")[0] + joined[joined.index("://") :]
+
+    def resolve_redirects(
+        self, resp: Response, req: PreparedRequest, *args: Any, **kwargs: Any
+    ) -> Generator[Any, None, None]:
+        """requests' redirect loop; a refused redirect raises (or, when only the next request
+        is wanted as with ``allow_redirects=False``, ends the loop: ``response.next`` is None).
+        """
+        redirects = super().resolve_redirects(resp, req, *args, **kwargs)
+        if not kwargs.get("yield_requests", False):
+            yield from redirects
+            return
+        try:
+            yield from redirects
+        except RedirectRefused:
+            return
+
+    def rebuild_proxies(self, prepared_request: PreparedRequest, proxies: Any) -> Any:
+        """No environment proxies for a redirect to a socket; only explicit ones are kept."""
+        if self._unix(prepared_request.url) is None:
+            return super().rebuild_proxies(prepared_request, proxies)  # type: ignore[no-untyped-call]
+        prepared_request.headers.pop("Proxy-Authorization", None)
+        return dict(proxies or {})
+
+    def rebuild_auth(self, prepared_request: PreparedRequest, response: Response) -> None:
+        """Refuse redirects into a socket from elsewhere; strip credentials leaving a socket."""
+        source, target = response.url, prepared_request.url or ""
+        unix_source, unix_target = self._unix(source), self._unix(target)
+        if unix_source is None and unix_target is None:
+            super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+            return
+        refusal = None
+        if unix_target is not None and not self.allow_socket_redirects:
+            try:
+                refusal = unixsocket_url.redirect_refusal(unix_source or source, unix_target)
+            except unixsocket_url.InvalidURL as exc:
+                refusal = f"refused a redirect to a malformed UNIX-socket URL {target!r}: {exc}"
+        if refusal is not None:
+            raise RedirectRefused(
+                refusal, location=target, request=prepared_request, response=response
+            )
+        if not _same_socket(unix_source, unix_target):
+            for name in CREDENTIALS:
+                prepared_request.headers.pop(name, None)
+        if unix_target is None:  # off the socket: requests' own rules (.netrc) for the new host
+            super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+
+
+def _same_socket(source: str | None, target: str | None) -> bool:
+    if source is None or target is None:
+        return False
+    try:
+        a, b = unixsocket_url.parse_url(source), unixsocket_url.parse_url(target)
+    except unixsocket_url.InvalidURL:
+        return False
+    return (a.scheme, a.address) == (b.scheme, b.address)

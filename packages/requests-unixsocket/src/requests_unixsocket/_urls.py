@@ -1,0 +1,71 @@
+"""UNIX-socket URLs as requests sees them: validated and made safe before requests parses them."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import requests.exceptions
+
+import unixsocket_url
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+DEFAULT_SCHEME = "http+unix://"
+"""The URL prefix the adapter is mounted for by default; ``https+unix://`` is mounted too."""
+
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9%_~-][A-Za-z0-9%._~-]*\Z")
+"""A host part requests and urllib3 carry unchanged (a leading '.' makes requests refuse it)."""
+
+
+def scheme_of(prefix: str) -> str:
+    """``"http+unix"`` for ``"http+unix://"`` (lower case)."""
+    return prefix.partition("://")[0].lower()
+
+
+def canonical_url(url: str, schemes: Iterable[str] = ()) -> str | None:
+    """*url* with a UNIX-socket scheme, or ``None`` when it is not a UNIX-socket URL.
+
+    Custom schemes in *schemes* (a Session's ``url_scheme``, say ``http+docker``) are UNIX-socket
+    schemes too: they map to ``https+unix`` when they start with ``https``, else ``http+unix``.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    scheme = scheme.lower()
+    if scheme in unixsocket_url.SCHEMES:
+        return url
+    if scheme in schemes:
+        return ("https+unix" if scheme.startswith("https") else "http+unix") + sep + rest
+    return None
+
+
+def parse(url: str) -> unixsocket_url.UnixSocketURL:
+    """:func:`unixsocket_url.parse_url`, raising requests' ``InvalidURL`` (same message)."""
+    try:
+        return unixsocket_url.parse_url(url)
+    except unixsocket_url.InvalidURL as exc:
+        raise requests.exceptions.InvalidURL(str(exc)) from exc
+
+
+def prepared_form(url: str, schemes: Iterable[str] = ()) -> str:
+    """Check a UNIX-socket *url* and rewrite its host so requests and urllib3 accept it.
+
+    The socket part is left as written when it is plain (``%2Frun%2Fapp.sock``); the literal
+    ``\\0name`` form, raw non-ASCII or spaces are re-encoded (``%00name``), which requests would
+    otherwise reject or IDNA-encode. Raises ``InvalidURL`` for a malformed URL, before any
+    connection is made. Other URLs are returned unchanged.
+    """
+    canonical = canonical_url(url, schemes)
+    if canonical is None:
+        return url
+    parsed = parse(canonical)
+    scheme, sep, rest = url.partition("://")
+    cut = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    if _PLAIN_HOST.match(rest[:cut]):
+        return url
+    host = unixsocket_url.build_url(parsed.address).partition("://")[2].rstrip("/")
+    if host.startswith("."):
+        host = "%2E" + host[1:]
+    return f"{scheme}{sep}{host}{rest[cut:]}"

@@ -1,0 +1,24 @@
+"""urllib3 over UNIX domain sockets: ``http+unix://`` and ``https+unix://`` URLs.
+
+:class:`UnixPoolManager` is urllib3's ``PoolManager`` that also takes UNIX-socket URLs, with
+one keep-alive pool per socket; the pools and connections underneath can be used on their own.
+Socket addresses and URLs come from :mod:`unixsocket_url`.
+"""
+
+from ._connection import UnixHTTPConnection as UnixHTTPConnection
+from ._connection import UnixHTTPSConnection as UnixHTTPSConnection
+from ._errors import RedirectRefused as RedirectRefused
+from ._pool import UnixHTTPConnectionPool as UnixHTTPConnectionPool
+from ._pool import UnixHTTPSConnectionPool as UnixHTTPSConnectionPool
+from ._poolmanager import UnixPoolManager as UnixPoolManager
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RedirectRefused",
+    "UnixHTTPConnection",
+    "UnixHTTPConnectionPool",
+    "UnixHTTPSConnection",
+    "UnixHTTPSConnectionPool",
+    "UnixPoolManager",
+]

@@ -1,0 +1,90 @@
+"""urllib3 connections whose transport is a UNIX socket dialed by :mod:`unixsocket_url`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from typing import Any
+
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+import unixsocket_url
+from unixsocket_url import SocketAddress, UnixConnectError, UnixConnectTimeout
+
+_TCP_LEVELS = frozenset({socket.IPPROTO_TCP, getattr(socket, "SOL_TCP", socket.IPPROTO_TCP)})
+
+
+class UnixHTTPConnection(HTTPConnection):
+    """An HTTP/1.1 connection over the UNIX socket *address* (a path, or a NUL-led abstract name).
+
+    Everything else is urllib3's :class:`~urllib3.connection.HTTPConnection`: the ``Host`` header
+    is ``localhost`` unless the request sets one. ``connect()`` raises urllib3's
+    :class:`~urllib3.exceptions.NewConnectionError` (or
+    :class:`~urllib3.exceptions.ConnectTimeoutError` when the listen backlog stays full until the
+    connect timeout), naming the socket, so ``Retry(connect=n)`` retries it. TCP-level socket
+    options (urllib3's default ``TCP_NODELAY``) do not apply to UNIX sockets and are skipped;
+    others (``SOL_SOCKET``) are applied.
+    """
+
+    def __init__(
+        self,
+        address: unixsocket_url.SocketAddress | os.PathLike[str] | os.PathLike[bytes],
+        host: str = "localhost",
+        port: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.address: SocketAddress = unixsocket_url.normalize_address(address)
+        self.pid: int | None = None
+        """The process that opened the current socket (``None`` before the first connect)."""
+        super().__init__(host, port, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(socket={unixsocket_url.describe_address(self.address)!r})"
+
+    __str__ = __repr__
+
+    def _new_conn(self) -> socket.socket:
+        timeout = self.timeout
+        connect_timeout = (
+            float(timeout)
+            if isinstance(timeout, (int, float)) and not isinstance(timeout, bool)
+            else None
+            if timeout is None
+            else socket.getdefaulttimeout()
+        )
+        try:
+            sock = unixsocket_url.connect(self.address, connect_timeout)
+        except UnixConnectTimeout as exc:
+            raise ConnectTimeoutError(self, str(exc)) from exc
+        except UnixConnectError as exc:
+            raise NewConnectionError(self, str(exc)) from exc
+        try:
+            for option in self.socket_options or ():
+                if option[0] not in _TCP_LEVELS:
+                    sock.setsockopt(*option)
+        except OSError as exc:
+            sock.close()
+            raise NewConnectionError(
+                self, f"cannot set a socket option on UNIX socket {self.address!r}: {exc}"
+            ) from exc
+        self.pid = os.getpid()
+        sys.audit("http.client.connect", self, self.host, self.port)
+        return sock
+
+    @property
+    def inherited(self) -> bool:
+        """True when the open socket was made by another process (this one is a fork's child)."""
+        return self.sock is not None and self.pid is not None and self.pid != os.getpid()
+
+
+class UnixHTTPSConnection(UnixHTTPConnection, HTTPSConnection):
+    """TLS over the UNIX socket *address*, with urllib3's TLS options.
+
+    ``cert_reqs``, ``ca_certs``, ``ca_cert_dir``, ``ca_cert_data``, ``cert_file``, ``key_file``,
+    ``key_password``, ``ssl_context``, ``assert_hostname``, ``assert_fingerprint``,
+    ``ssl_minimum_version``... work as in :class:`~urllib3.connection.HTTPSConnection`. The name
+    sent for SNI and checked against the certificate is ``server_hostname``, ``localhost`` when
+    not given (the socket path is never used as a host name).
+    """

@@ -1,0 +1,124 @@
+"""Connection pools for one UNIX socket each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import LocationValueError
+
+import unixsocket_url
+from unixsocket_url import SocketAddress
+
+from ._connection import UnixHTTPConnection, UnixHTTPSConnection
+
+if TYPE_CHECKING:
+    import os
+
+    from urllib3._base_connection import BaseHTTPConnection
+    from urllib3.response import BaseHTTPResponse
+
+
+class _UnixPoolMixin:
+    """What the HTTP and HTTPS pools of a UNIX socket share."""
+
+    address: SocketAddress
+    scheme: str
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}(socket={unixsocket_url.describe_address(self.address)!r})"
+
+    def is_same_host(self, url: str) -> bool:
+        """True for a relative URL, or a UNIX-socket URL of this pool's socket and scheme."""
+        if url.startswith("/"):
+            return True
+        if not unixsocket_url.is_unix_url(url):
+            return False
+        try:
+            parsed = unixsocket_url.parse_url(url)
+        except unixsocket_url.InvalidURL:
+            return False
+        return parsed.scheme == self.scheme and parsed.address == self.address
+
+    def _request_target(self, url: str) -> str:
+        """The request target for *url*: a path as is, or the target of a URL on this socket."""
+        if not unixsocket_url.is_unix_url(url):
+            return url
+        try:
+            parsed = unixsocket_url.parse_url(url)
+        except unixsocket_url.InvalidURL as exc:
+            raise LocationValueError(str(exc)) from exc
+        return parsed.target
+
+
+def _drop_inherited(conn: BaseHTTPConnection) -> BaseHTTPConnection:
+    """Close, in a fork's child, a connection the parent opened (its fd only, never shutdown)."""
+    if isinstance(conn, UnixHTTPConnection) and conn.inherited:
+        # close() releases this process's file descriptor; the parent's stays open and usable.
+        conn.close()
+    return conn
+
+
+class UnixHTTPConnectionPool(_UnixPoolMixin, HTTPConnectionPool):
+    """A keep-alive pool of HTTP connections to one UNIX socket, for any path.
+
+    Takes the socket *address* (``str``, ``bytes``, ``os.PathLike``; a leading NUL for a Linux
+    abstract name) and :class:`~urllib3.HTTPConnectionPool`'s keyword arguments (``timeout``,
+    ``maxsize``, ``block``, ``headers``, ``retries``...). ``urlopen`` takes a path
+    (``/v1/info?x=1``) or a URL of this socket. After ``os.fork()``, a pool used in the child
+    opens new connections instead of reusing the parent's.
+    """
+
+    scheme = "http+unix"
+    ConnectionCls = UnixHTTPConnection
+
+    def __init__(
+        self,
+        address: SocketAddress | os.PathLike[str] | os.PathLike[bytes],
+        **kwargs: Any,
+    ) -> None:
+        self.address = unixsocket_url.normalize_address(address)
+        kwargs.pop("host", None)
+        kwargs.pop("port", None)
+        super().__init__("localhost", None, address=self.address, **kwargs)
+
+    def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
+        return _drop_inherited(super()._get_conn(timeout))
+
+    def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> BaseHTTPResponse:
+        """urllib3's ``urlopen`` with *url* a path, or a URL of this pool's socket."""
+        if kwargs.get("assert_same_host", True) and not self.is_same_host(url):
+            return super().urlopen(method, url, *args, **kwargs)  # raises HostChangedError
+        return super().urlopen(method, self._request_target(url), *args, **kwargs)
+
+
+class UnixHTTPSConnectionPool(_UnixPoolMixin, HTTPSConnectionPool):
+    """:class:`UnixHTTPConnectionPool` for TLS over the socket (``https+unix://``).
+
+    Takes :class:`~urllib3.HTTPSConnectionPool`'s TLS keyword arguments (``cert_reqs``,
+    ``ca_certs``, ``cert_file``, ``key_file``, ``ssl_context``, ``assert_hostname``,
+    ``server_hostname``...). The certificate is checked against ``server_hostname``, by default
+    ``localhost``.
+    """
+
+    scheme = "https+unix"
+    ConnectionCls = UnixHTTPSConnection
+
+    def __init__(
+        self,
+        address: SocketAddress | os.PathLike[str] | os.PathLike[bytes],
+        **kwargs: Any,
+    ) -> None:
+        self.address = unixsocket_url.normalize_address(address)
+        kwargs.pop("host", None)
+        kwargs.pop("port", None)
+        super().__init__("localhost", None, address=self.address, **kwargs)
+
+    def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
+        return _drop_inherited(super()._get_conn(timeout))
+
+    def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> BaseHTTPResponse:
+        """urllib3's ``urlopen`` with *url* a path, or a URL of this pool's socket."""
+        if kwargs.get("assert_same_host", True) and not self.is_same_host(url):
+            return super().urlopen(method, url, *args, **kwargs)
+        return super().urlopen(method, self._request_target(url), *args, **kwargs)

@@ -1,0 +1,267 @@
+"""A PoolManager that also speaks ``http+unix://`` and ``https+unix://``."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from urllib3._collections import HTTPHeaderDict
+from urllib3.exceptions import LocationValueError, MaxRetryError
+from urllib3.poolmanager import SSL_KEYWORDS, PoolKey, PoolManager, _default_key_normalizer
+from urllib3.util import parse_url as urllib3_parse_url
+from urllib3.util.retry import Retry
+
+import unixsocket_url
+from unixsocket_url import SCHEMES, SocketAddress
+
+from ._errors import RedirectRefused
+from ._pool import UnixHTTPConnectionPool, UnixHTTPSConnectionPool
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Collection, Mapping
+
+    from urllib3.connectionpool import HTTPConnectionPool
+    from urllib3.response import BaseHTTPResponse
+
+log = logging.getLogger(__name__)
+
+_CONTENT_HEADERS = frozenset(
+    {
+        "content-encoding",
+        "content-language",
+        "content-location",
+        "content-type",
+        "content-length",
+        "digest",
+        "last-modified",
+        "transfer-encoding",
+    }
+)
+"""Dropped with the body when a 303 turns the request into a GET (RFC 9110, 15.4)."""
+
+
+def _unix_pool_key(key_class: type[PoolKey], request_context: dict[str, Any]) -> PoolKey:
+    """The pool key of a socket: its address and the TLS settings, never a path or query."""
+    context = dict(request_context)
+    address: SocketAddress = context.pop("address")
+    key = _default_key_normalizer(key_class, context)
+    # The host is always "localhost"; the address (case and bytes kept) tells sockets apart.
+    return key._replace(key_host=f"unix:{address!r}")
+
+
+def parse_unix_url(url: str) -> unixsocket_url.UnixSocketURL:
+    """:func:`unixsocket_url.parse_url`, raising urllib3's ``LocationValueError``."""
+    try:
+        return unixsocket_url.parse_url(url)
+    except unixsocket_url.InvalidURL as exc:
+        raise LocationValueError(str(exc)) from exc
+
+
+class UnixPoolManager(PoolManager):
+    """urllib3's :class:`~urllib3.PoolManager`, which also takes UNIX-socket URLs.
+
+    ``http+unix://<percent-encoded socket path>/<path>`` (``https+unix://`` for TLS over the
+    socket) go to one :class:`UnixHTTPConnectionPool` per socket address and TLS settings, so
+    every path and query string on a socket shares the same keep-alive connections. Plain
+    ``http://`` and ``https://`` URLs work exactly as with :class:`~urllib3.PoolManager`.
+
+    Redirects are followed as urllib3 does, and relative ``Location`` headers stay on the
+    socket. A redirect from any other origin into a UNIX socket, or from one socket to another,
+    raises :class:`RedirectRefused` unless *allow_socket_redirects* is true. Headers in
+    ``Retry.remove_headers_on_redirect`` (``Authorization``, ``Cookie``,
+    ``Proxy-Authorization``) are dropped when a redirect leaves the socket.
+    """
+
+    def __init__(
+        self,
+        num_pools: int = 10,
+        headers: Mapping[str, str] | None = None,
+        *,
+        allow_socket_redirects: bool = False,
+        **connection_pool_kw: Any,
+    ) -> None:
+        super().__init__(num_pools, headers, **connection_pool_kw)
+        self.allow_socket_redirects = allow_socket_redirects
+        self.pool_classes_by_scheme = {
+            **self.pool_classes_by_scheme,
+            "http+unix": UnixHTTPConnectionPool,
+            "https+unix": UnixHTTPSConnectionPool,
+        }
+        key_fn = functools.partial(_unix_pool_key, PoolKey)
+        self.key_fn_by_scheme = {
+            **self.key_fn_by_scheme,
+            "http+unix": key_fn,
+            "https+unix": key_fn,
+        }
+
+    def connection_from_socket(
+        self,
+        address: SocketAddress | os.PathLike[str] | os.PathLike[bytes],
+        scheme: str = "http+unix",
+        pool_kwargs: dict[str, Any] | None = None,
+    ) -> HTTPConnectionPool:
+        """The pool of the UNIX socket *address* (``https+unix`` *scheme*: TLS over it)."""
+        scheme = scheme.lower()
+        if scheme.endswith("://"):
+            scheme = scheme[:-3]
+        if scheme not in SCHEMES:
+            raise LocationValueError(
+                f"unsupported scheme {scheme!r} for a UNIX socket; "
+                "expected 'http+unix' or 'https+unix'"
+            )
+        context = self._merge_pool_kwargs(pool_kwargs)
+        context.update(
+            scheme=scheme,
+            host="localhost",
+            port=None,
+            address=unixsocket_url.normalize_address(address),
+        )
+        return self.connection_from_context(context)
+
+    def connection_from_host(
+        self,
+        host: str | None,
+        port: int | None = None,
+        scheme: str | None = "http",
+        pool_kwargs: dict[str, Any] | None = None,
+    ) -> HTTPConnectionPool:
+        """:class:`~urllib3.PoolManager`'s, where *host* of a UNIX scheme is the encoded socket."""
+        if scheme is not None and scheme.lower() in SCHEMES:
+            if port is not None:
+                raise LocationValueError("a UNIX-socket URL has no port")
+            parsed = parse_unix_url(f"{scheme}://{host or ''}/")
+            return self.connection_from_socket(parsed.address, parsed.scheme, pool_kwargs)
+        return super().connection_from_host(host, port, scheme, pool_kwargs)
+
+    def connection_from_url(
+        self, url: str, pool_kwargs: dict[str, Any] | None = None
+    ) -> HTTPConnectionPool:
+        """The pool for *url*: the socket's pool for a UNIX-socket URL."""
+        if unixsocket_url.is_unix_url(url):
+            parsed = parse_unix_url(url)
+            return self.connection_from_socket(parsed.address, parsed.scheme, pool_kwargs)
+        return super().connection_from_url(url, pool_kwargs)
+
+    def _new_pool(
+        self,
+        scheme: str,
+        host: str,
+        port: int,
+        request_context: dict[str, Any] | None = None,
+    ) -> HTTPConnectionPool:
+        if scheme not in SCHEMES:
+            return super()._new_pool(scheme, host, port, request_context)
+        context = dict(self.connection_pool_kw if request_context is None else request_context)
+        for key in ("scheme", "host", "port"):
+            context.pop(key, None)
+        address = context.pop("address")
+        if scheme == "http+unix":
+            for key in SSL_KEYWORDS:
+                context.pop(key, None)
+        pool_cls = self.pool_classes_by_scheme[scheme]
+        pool: HTTPConnectionPool = pool_cls(address, **context)
+        return pool
+
+    def urlopen(  # type: ignore[override]
+        self, method: str, url: str, redirect: bool = True, **kw: Any
+    ) -> BaseHTTPResponse:
+        """Send the request for *url*; UNIX-socket URLs go to their socket's pool.
+
+        Redirects are followed when *redirect* is true (see the class documentation).
+        """
+        kw.setdefault("headers", self.headers)
+        if unixsocket_url.is_unix_url(url):
+            parsed = parse_unix_url(url)
+            conn = self.connection_from_socket(parsed.address, parsed.scheme)
+            pool_kw = {**kw, "assert_same_host": False, "redirect": False}
+            response = conn.urlopen(method, parsed.target, **pool_kw)
+        else:
+            conn = self.connection_from_url(url)
+            response = super().urlopen(method, url, redirect=False, **kw)
+
+        location = redirect and response.get_redirect_location()
+        if not location:
+            return response
+        return self._follow(
+            method, url, location, response=response, conn=conn, redirect=redirect, kw=kw
+        )
+
+    def _follow(
+        self,
+        method: str,
+        url: str,
+        location: str,
+        *,
+        response: BaseHTTPResponse,
+        conn: HTTPConnectionPool,
+        redirect: bool,
+        kw: dict[str, Any],
+    ) -> BaseHTTPResponse:
+        """Follow the redirect of *response* to *location*, or refuse it."""
+        if unixsocket_url.is_unix_url(url):
+            target = unixsocket_url.join_url(url, location)
+        else:
+            target = urljoin(url, location)
+        refusal = self._refusal(url, target)
+        if refusal is not None:
+            response.drain_conn()
+            raise RedirectRefused(refusal, target)
+
+        if response.status == 303:
+            method = "GET"
+            kw["body"] = None
+            kw["chunked"] = False
+            kw["body_pos"] = None
+            kw["headers"] = _without(kw["headers"], _CONTENT_HEADERS)
+
+        retries = kw.get("retries", response.retries)
+        if not isinstance(retries, Retry):
+            retries = Retry.from_int(retries, redirect=redirect)
+
+        if retries.remove_headers_on_redirect and not _same_origin(url, target):
+            kw["headers"] = _without(kw["headers"], retries.remove_headers_on_redirect)
+
+        try:
+            retries = retries.increment(method, url, response=response, _pool=conn)
+        except MaxRetryError:
+            if retries.raise_on_redirect:
+                response.drain_conn()
+                raise
+            return response
+
+        kw["retries"] = retries
+        log.info("Redirecting %s -> %s", url, target)
+        response.drain_conn()
+        return self.urlopen(method, target, redirect=redirect, **kw)
+
+    def _refusal(self, source: str, target: str) -> str | None:
+        if self.allow_socket_redirects:
+            return None
+        try:
+            return unixsocket_url.redirect_refusal(source, target)
+        except unixsocket_url.InvalidURL as exc:
+            return f"refused a redirect to a malformed UNIX-socket URL {target!r}: {exc}"
+
+
+def _without(headers: Mapping[str, str], names: Collection[str]) -> HTTPHeaderDict:
+    """A copy of *headers* without the fields in *names* (lower case)."""
+    kept = HTTPHeaderDict(headers)
+    for name in list(kept.keys()):
+        if name.lower() in names:
+            kept.discard(name)
+    return kept
+
+
+def _same_origin(source: str, target: str) -> bool:
+    """Whether *target* is on the same socket (or scheme, host and port) as *source*."""
+    source_unix = unixsocket_url.is_unix_url(source)
+    if source_unix != unixsocket_url.is_unix_url(target):
+        return False
+    if source_unix:
+        a, b = unixsocket_url.parse_url(source), unixsocket_url.parse_url(target)
+        return (a.scheme, a.address) == (b.scheme, b.address)
+    a_url, b_url = urllib3_parse_url(source), urllib3_parse_url(target)
+    return (a_url.scheme, a_url.host, a_url.port) == (b_url.scheme, b_url.host, b_url.port)

@@ -1,0 +1,74 @@
+"""The requests flavor at work: a demo section for scripts/demo.py.
+
+    from demo_requests import section
+    section(server.url)   # the base URL of a socket running the test server
+
+Also runs on its own: ``python scripts/demo_requests.py`` starts a test server for it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import requests
+
+import requests_unixsocket
+import unixsocket_url
+
+
+def _heading(title: str) -> None:
+    print(f"\n== {title}")
+
+
+def _show(label: str, value: object) -> None:
+    print(f"   {label:<24} {value}")
+
+
+def section(base_url: str) -> None:
+    """Print what requests-unixsocket does against the test server at *base_url*."""
+    _heading("requests-unixsocket: a requests Session over the socket")
+    address = unixsocket_url.parse_url(base_url).address
+    with requests_unixsocket.Session() as session:
+        paths = ["/v1/info", "/v1/items?page=2", "/v1/items?page=3", "/health"]
+        for path in paths:
+            response = session.get(unixsocket_url.build_url(address, path))
+            _show(f"GET {path}", f"{response.status_code} {response.text!r}")
+        pool = session.get_adapter(base_url).get_connection(base_url)  # type: ignore[attr-defined]
+        _show("keep-alive", f"{len(paths)} requests, {pool.num_connections} connection opened")
+
+        response = session.post(
+            unixsocket_url.build_url(address, "/containers/create"), json={"Image": "nginx"}
+        )
+        sent = response.request.body or b""
+        _show("POST json", f"{response.status_code}, sent {len(sent)} bytes: {sent!r}")
+
+    with requests_unixsocket.monkeypatch():
+        response = requests.get(unixsocket_url.build_url(address, "/patched"))
+        _show("monkeypatched get", f"requests.get -> {response.status_code} {response.text!r}")
+    try:
+        requests.get(unixsocket_url.build_url(address, "/after"))
+    except requests.exceptions.InvalidSchema:
+        _show("after the block", "plain requests.get raises InvalidSchema again")
+
+    missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "app.sock")
+    try:
+        requests_unixsocket.get(unixsocket_url.build_url(missing, "/"))
+    except requests.ConnectionError as exc:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, unixsocket_url.UnixConnectError):
+            first = cause.args[0] if cause.args else None
+            wrapped = first if isinstance(first, BaseException) else None
+            cause = getattr(cause, "reason", None) or cause.__cause__ or wrapped
+        _show("missing socket", cause if cause is not None else exc)
+
+
+if __name__ == "__main__":
+    from unixsocket_testutils import UnixSocketServerThread
+
+    with UnixSocketServerThread() as server:
+        section(server.url)
+        _show(
+            "server saw",
+            f"{len(server.requests)} requests on {server.accepted_connections} connections",
+        )

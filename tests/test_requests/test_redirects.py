@@ -1,0 +1,193 @@
+"""Redirects: on the socket they work; into a socket from elsewhere, refused everywhere."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+import requests_unixsocket
+from requests_unixsocket import RedirectRefused, Session
+
+servers: Any = sys.modules["unixsocket_tests_servers"]
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    with Session() as s:
+        yield s
+
+
+def redirecting_app(locations: dict[str, tuple[str, str]]) -> Any:
+    """A WSGI app: paths in *locations* answer (status, Location); others echo the request."""
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        body = environ["wsgi.input"].read()
+        path = environ["PATH_INFO"]
+        query = environ["QUERY_STRING"]
+        if (path + (f"?{query}" if query else "")) in locations:
+            status, location = locations[path]
+            start_response(status, [("Location", location), ("Content-Length", "0")])
+            return []
+        data = f"{environ['REQUEST_METHOD']} {path} {body.decode()}".encode()
+        start_response("200 OK", [("Content-Length", str(len(data)))])
+        return [data]
+
+    return app
+
+
+def test_relative_redirects_stay_on_the_socket(session: Session, unix_server_factory: Any) -> None:
+    server = unix_server_factory(
+        redirecting_app(
+            {
+                "/start": ("302 Found", "/landed"),
+                "/a/b": ("301 Moved", "c?x=1"),
+                "/q": ("302", "?p=2"),
+            }
+        )
+    )
+    response = session.get(server.url_for("/start"))
+    assert response.text == "GET /landed "
+    assert response.url == server.url_for("/landed")
+    assert [r.status_code for r in response.history] == [302]
+    assert session.get(server.url_for("/a/b")).text == "GET /a/c "
+    assert session.get(server.url_for("/q")).text == "GET /q "  # and the query is p=2
+    targets = [seen.target for seen in server.requests]
+    assert targets == ["/start", "/landed", "/a/b", "/a/c?x=1", "/q", "/q?p=2"]
+    assert server.accepted_connections == 1
+
+
+def test_same_socket_absolute_redirect_keeps_body_and_credentials(
+    session: Session, unix_server_factory: Any
+) -> None:
+    locations: dict[str, tuple[str, str]] = {}
+    server = unix_server_factory(redirecting_app(locations))
+    locations["/start"] = ("307 Temporary Redirect", server.url_for("/again"))
+    response = session.post(server.url_for("/start"), data=b"payload", auth=("u", "p"))
+    assert response.text == "POST /again payload"
+    assert server.requests[1].header("Authorization") == "Basic dTpw"
+
+
+def test_module_function_follows_relative_redirects(unix_server_factory: Any) -> None:
+    server = unix_server_factory(redirecting_app({"/start": ("302 Found", "/landed")}))
+    assert requests_unixsocket.get(server.url_for("/start")).text == "GET /landed "
+    head = requests_unixsocket.head(server.url_for("/start"))
+    assert head.status_code == 302  # head() does not follow redirects by default
+
+
+def _tcp_redirect_to(location: str) -> Any:
+    def handler(request: Any) -> Any:
+        return servers.Reply(307, [("Location", location)])
+
+    return servers.ScriptedServer(handler, tcp=True)
+
+
+def test_redirect_from_tcp_into_a_socket_is_refused(session: Session, unix_server: Any) -> None:
+    target = unix_server.url_for("/containers/create")
+    with _tcp_redirect_to(target) as tcp:
+        with pytest.raises(RedirectRefused) as info:
+            session.post(tcp.url_for("/evil"), json={"Image": "x"}, headers={"X-Api-Key": "k"})
+        with pytest.raises(RedirectRefused):
+            requests_unixsocket.post(tcp.url_for("/evil"), json={})
+        with requests_unixsocket.monkeypatch(), pytest.raises(RedirectRefused):
+            requests.post(tcp.url_for("/evil"), json={})
+    assert info.value.location == target
+    assert "into the UNIX socket" in str(info.value)
+    assert unix_server.usock in str(info.value)
+    assert info.value.response is not None
+    assert info.value.response.status_code == 307
+    assert unix_server.accepted_connections == 0
+
+
+def test_refused_redirect_without_following_is_just_the_response(
+    session: Session, unix_server: Any
+) -> None:
+    with _tcp_redirect_to(unix_server.url_for("/x")) as tcp:
+        response = session.get(tcp.url_for("/"), allow_redirects=False)
+    assert response.status_code == 307
+    assert response.next is None  # no prepared request into the socket
+    assert unix_server.accepted_connections == 0
+
+
+def test_redirect_to_another_socket_is_refused(session: Session, unix_server_factory: Any) -> None:
+    other = unix_server_factory()
+    server = unix_server_factory(redirecting_app({"/go": ("302 Found", other.url_for("/x"))}))
+    with pytest.raises(RedirectRefused, match="different socket") as info:
+        session.get(server.url_for("/go"))
+    assert info.value.location == other.url_for("/x")
+    assert other.accepted_connections == 0
+
+
+def test_refusal_is_a_request_exception(session: Session, unix_server_factory: Any) -> None:
+    other = unix_server_factory()
+    server = unix_server_factory(redirecting_app({"/go": ("302 Found", other.url_for("/x"))}))
+    with pytest.raises(requests.RequestException):
+        session.get(server.url_for("/go"))
+
+
+def test_allow_socket_redirects(unix_server_factory: Any) -> None:
+    other = unix_server_factory()
+    server = unix_server_factory(redirecting_app({"/go": ("302 Found", other.url_for("/x"))}))
+    with Session(allow_socket_redirects=True) as session:
+        assert session.allow_socket_redirects is True
+        response = session.get(server.url_for("/go"), auth=("u", "p"))
+    assert response.status_code == 200
+    (seen,) = other.requests
+    assert seen.target == "/x"
+    assert seen.header("Authorization") is None  # credentials stay behind on the first socket
+
+
+def test_credentials_never_follow_a_redirect_off_the_socket(
+    session: Session, unix_server_factory: Any
+) -> None:
+    with servers.ScriptedServer(servers.echo, tcp=True) as tcp:
+        server = unix_server_factory(redirecting_app({"/out": ("302 Found", tcp.url_for("/x"))}))
+        session.cookies.set("session", "s3cret")  # a cookie without a domain goes everywhere
+        response = session.get(
+            server.url_for("/out"),
+            auth=("user", "pw"),
+            headers={"Proxy-Authorization": "Basic cHJveHk=", "X-Other": "kept"},
+        )
+    assert response.text == "GET /x"
+    first = server.requests[0]
+    assert first.header("Authorization") == "Basic dXNlcjpwdw=="
+    assert first.header("Cookie") == "session=s3cret"
+    (outside,) = tcp.requests
+    assert outside.header("authorization") is None
+    assert outside.header("cookie") is None
+    assert outside.header("proxy-authorization") is None
+    assert outside.header("x-other") == "kept"
+
+
+def test_plain_redirects_between_tcp_origins_are_requests_own(session: Session) -> None:
+    with (
+        servers.ScriptedServer(servers.echo, tcp=True) as target,
+        _tcp_redirect_to(target.url_for("/landed")) as source,
+    ):
+        response = session.get(source.url_for("/"), auth=("u", "p"))
+    assert response.text == "GET /landed"
+    # a different port is a different origin: requests strips Authorization itself
+    assert target.requests[0].header("authorization") is None
+
+
+def test_relative_redirect_with_a_custom_url_scheme(unix_server_factory: Any) -> None:
+    server = unix_server_factory(redirecting_app({"/start": ("302 Found", "/landed")}))
+    url = server.url_for("/start").replace("http+unix://", "http+docker://")
+    with Session("http+docker://") as session:
+        response = session.get(url)
+    assert response.text == "GET /landed "
+    assert response.url == url.replace("/start", "/landed")
+
+
+def test_scheme_relative_redirect_to_another_socket_is_refused(
+    session: Session, unix_server_factory: Any
+) -> None:
+    other = unix_server_factory()
+    location = "//" + other.url.split("://", 1)[1] + "x"
+    server = unix_server_factory(redirecting_app({"/go": ("302 Found", location)}))
+    with pytest.raises(RedirectRefused, match="different socket"):
+        session.get(server.url_for("/go"))
+    assert other.accepted_connections == 0

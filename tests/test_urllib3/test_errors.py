@@ -1,0 +1,172 @@
+"""Connect failures: urllib3's exceptions, the socket named, Retry honoured, nothing leaked."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+from urllib3.util.retry import Retry
+
+from unixsocket_url import UnixConnectError, build_url
+from urllib3_unixsocket import UnixHTTPConnectionPool, UnixPoolManager
+
+
+class CountingRetry(Retry):
+    """A Retry that counts how often urllib3 consulted it (one call per failed attempt)."""
+
+    calls: list[str] = []  # noqa: RUF012 - shared by the copies Retry.increment makes
+
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:  # type: ignore[override]
+        error = kwargs.get("error")
+        self.calls.append(type(error).__name__)
+        return super().increment(*args, **kwargs)
+
+
+@pytest.fixture
+def counting_retry() -> type[CountingRetry]:
+    CountingRetry.calls = []
+    return CountingRetry
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_missing_socket_names_it_and_is_retried(
+    sockdir: str, counting_retry: type[CountingRetry]
+) -> None:
+    path = os.path.join(sockdir, "missing.sock")
+    with UnixPoolManager() as pm, pytest.raises(MaxRetryError) as info:
+        pm.request("GET", build_url(path, "/x"), retries=counting_retry(connect=2, total=None))
+    reason = info.value.reason
+    assert isinstance(reason, NewConnectionError)
+    assert f"cannot connect to UNIX socket '{path}'" in str(reason)
+    assert "no such file or directory" in str(reason)
+    assert isinstance(reason.__cause__, UnixConnectError)
+    assert isinstance(reason.__cause__.__cause__, FileNotFoundError)
+    assert counting_retry.calls == ["NewConnectionError"] * 3  # 1 try + 2 retries
+
+
+def test_without_retries_the_connect_error_is_raised_as_is(sockdir: str) -> None:
+    path = os.path.join(sockdir, "missing.sock")
+    with UnixPoolManager() as pm, pytest.raises(NewConnectionError, match=r"missing\.sock"):
+        pm.request("GET", build_url(path, "/x"), retries=False)
+
+
+def test_stale_socket_file_is_refused(sockdir: str) -> None:
+    path = os.path.join(sockdir, "stale.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bound:
+        bound.bind(path)  # bound, never listening
+        with UnixPoolManager() as pm, pytest.raises(NewConnectionError) as info:
+            pm.request("GET", build_url(path, "/"), retries=False)
+    assert "connection refused (stale socket file?" in str(info.value)
+
+
+def test_regular_file_is_not_a_socket(sockdir: str) -> None:
+    path = os.path.join(sockdir, "file.sock")
+    with open(path, "w") as f:
+        f.write("not a socket")
+    with UnixPoolManager() as pm, pytest.raises(NewConnectionError) as info:
+        pm.request("GET", build_url(path, "/"), retries=False)
+    assert "is a regular file, not a socket" in str(info.value)
+
+
+def test_failed_connects_leave_no_socket_open(sockdir: str) -> None:
+    path = os.path.join(sockdir, "missing.sock")
+    with UnixPoolManager() as pm:
+        before = _open_fds()
+        for _ in range(50):
+            with pytest.raises(NewConnectionError):
+                pm.request("GET", build_url(path, "/"), retries=False)
+        assert _open_fds() == before
+
+
+def test_full_backlog_times_out_without_burning_cpu(sockdir: str) -> None:
+    path = os.path.join(sockdir, "busy.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(0)
+    fillers: list[socket.socket] = []
+    try:
+        while True:  # fill the backlog: the next connect gets EAGAIN
+            filler = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            filler.setblocking(False)
+            try:
+                filler.connect(path)
+            except BlockingIOError:
+                filler.close()
+                break
+            fillers.append(filler)
+        cpu, wall = time.process_time(), time.monotonic()
+        with UnixPoolManager() as pm, pytest.raises(MaxRetryError) as info:
+            pm.request("GET", build_url(path, "/"), timeout=0.5, retries=Retry(connect=0))
+        cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+    reason = info.value.reason
+    assert isinstance(reason, ConnectTimeoutError)
+    assert not isinstance(reason, NewConnectionError)
+    assert "listen backlog stayed full" in str(reason)
+    assert 0.45 <= wall < 5
+    assert cpu < 0.25, f"{cpu:.3f} s of CPU while waiting {wall:.3f} s"
+
+
+_PERMISSION_CHILD = """
+import json, sys
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.util.retry import Retry
+from urllib3_unixsocket import UnixPoolManager
+from unixsocket_url import UnixConnectError, build_url
+
+calls = []
+class Counting(Retry):
+    def increment(self, *args, **kwargs):
+        calls.append(type(kwargs.get("error")).__name__)
+        return super().increment(*args, **kwargs)
+
+with UnixPoolManager() as pm:
+    try:
+        pm.request("GET", build_url(sys.argv[1], "/"), retries=Counting(connect=2, total=None))
+    except MaxRetryError as exc:
+        print(json.dumps({"reason": str(exc.reason), "calls": calls,
+                          "new_connection_error": isinstance(exc.reason, NewConnectionError)}))
+"""
+
+
+def test_permission_denied_is_a_connect_error_and_retries_stay_bounded(sockdir: str) -> None:
+    path = os.path.join(sockdir, "private.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(path)
+        listener.listen(1)
+        os.chmod(path, 0)
+        command = [sys.executable, "-c", _PERMISSION_CHILD, path]
+        if os.geteuid() == 0:  # root ignores file modes: drop every capability in the child
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                pytest.skip("running as root without setpriv to drop CAP_DAC_OVERRIDE")
+            command = [setpriv, "--bounding-set=-all", "--inh-caps=-all", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    result = json.loads(done.stdout)
+    assert result["new_connection_error"]
+    assert f"cannot connect to UNIX socket '{path}': permission denied" in result["reason"]
+    # Retry counts it as a connect error: Retry(connect=2) makes 3 attempts, then gives up.
+    assert result["calls"] == ["NewConnectionError"] * 3
+
+
+def test_pool_str_names_the_socket(sockdir: str) -> None:
+    path = os.path.join(sockdir, "named.sock")
+    with UnixHTTPConnectionPool(path) as pool:
+        assert str(pool) == f"UnixHTTPConnectionPool(socket='{path}')"
+        with pytest.raises(MaxRetryError) as info:
+            pool.urlopen("GET", "/", retries=Retry(0))
+    assert str(info.value).startswith(f"UnixHTTPConnectionPool(socket='{path}')")
