@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from importlib.metadata import requires
 from pathlib import Path
 
@@ -132,27 +131,6 @@ def test_base_url_on_a_socket(unix_server: UnixSocketServerThread) -> None:
     # the query is encoded by httpx (0.27 and 0.28 differ in how they write a space)
     expected = httpx.URL("http://h/api/v1/items", params={"q": "a b"}).raw_path.decode()
     assert [r.target for r in unix_server.requests] == [expected]
-
-
-def test_concurrent_threads_share_the_pool(unix_server: UnixSocketServerThread) -> None:
-    errors: list[BaseException] = []
-    with Client(limits=httpx.Limits(max_connections=2)) as client:
-
-        def work(index: int) -> None:
-            try:
-                for n in range(5):
-                    client.get(unix_server.url_for(f"/t{index}/{n}")).raise_for_status()
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert errors == []
-    assert len(unix_server.requests) == 20
-    assert 1 <= unix_server.accepted_connections <= 2
 
 
 def test_request_bodies_of_every_kind(unix_server: UnixSocketServerThread, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import httpx
 from unixsocket_url import SCHEMES, normalize_address
 
 from ._backend import AsyncUnixBackend, SyncUnixBackend, origin_host
+from ._pool import AsyncConnectionPool, ConnectionPool
 from ._resolve import UNIX_SOCKET_EXTENSION, resolve
 
 if TYPE_CHECKING:
@@ -244,7 +245,7 @@ class UnixTransport(httpx.BaseTransport):
             server_hostname=server_hostname,
             name="UnixTransport",
         )
-        self._pool = httpcore.ConnectionPool(
+        self._pool = ConnectionPool(
             ssl_context=self._setup.ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
@@ -320,7 +321,7 @@ class AsyncUnixTransport(httpx.AsyncBaseTransport):
             server_hostname=server_hostname,
             name="AsyncUnixTransport",
         )
-        self._pool = httpcore.AsyncConnectionPool(
+        self._pool = AsyncConnectionPool(
             ssl_context=self._setup.ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
