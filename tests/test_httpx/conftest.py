@@ -6,7 +6,6 @@ import contextlib
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from unixsocket_testutils import wait_for_socket
+from unixsocket_testutils import server_process
 
 HERE = Path(__file__).parent
 
@@ -116,30 +115,21 @@ def uvicorn_socket() -> Iterator[str]:
     """A real server: uvicorn serving ``asgi_app:app`` (beside this file) with ``--uds``."""
     directory = tempfile.mkdtemp(prefix="hxu-", dir="/tmp")
     path = os.path.join(directory, "Uvicorn.sock")  # mixed case on purpose
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "asgi_app:app",
-            "--app-dir",
-            str(HERE),
-            "--uds",
-            path,
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        stdin=subprocess.DEVNULL,
-    )
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "asgi_app:app",
+        "--app-dir",
+        str(HERE),
+        "--uds",
+        path,
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     try:
-        wait_for_socket(path, timeout=30, process=process)
-        yield path
+        with server_process(command, path):
+            yield path
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            process.kill()
-            process.wait()
         shutil.rmtree(directory, ignore_errors=True)

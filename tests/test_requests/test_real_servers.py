@@ -12,31 +12,15 @@ import requests
 
 import requests_unixsocket
 from requests_unixsocket import Session
-from unixsocket_testutils import wait_for_socket
+from unixsocket_testutils import server_process
 from unixsocket_url import build_url
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _start(command: list[str], socket_path: str) -> Iterator[str]:
-    process = subprocess.Popen(
-        command,
-        cwd=HERE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_for_socket(socket_path, timeout=30, process=process)
+    with server_process(command, socket_path, cwd=HERE, stdout=subprocess.DEVNULL):
         yield socket_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            process.kill()
-            process.wait()
-        assert process.stderr is not None
-        process.stderr.close()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ def test_exported_names_are_locked() -> None:
         "UnixSocketServerThread",
         "hello_app",
         "serve",
+        "server_process",
         "wait_for_socket",
     ]
 

@@ -6,6 +6,7 @@ name) that records what it received, a helper that waits for a server process to
 """
 
 from ._app import hello_app as hello_app
+from ._process import server_process as server_process
 from ._records import RecordedRequest as RecordedRequest
 from ._server import UnixSocketServerThread as UnixSocketServerThread
 from ._server import serve as serve
@@ -18,5 +19,6 @@ __all__ = [
     "UnixSocketServerThread",
     "hello_app",
     "serve",
+    "server_process",
     "wait_for_socket",
 ]
