@@ -1,32 +1,14 @@
-"""Fixtures for the requests flavor; the scripted servers are shared with tests/test_urllib3."""
+"""Fixtures for the requests flavor; the scripted servers are in tests/support/servers.py."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from typing import Any, Callable
 
 import pytest
-
-
-def _load_servers() -> Any:
-    name = "unixsocket_tests_servers"
-    if name not in sys.modules:
-        path = os.path.join(os.path.dirname(__file__), os.pardir, "test_urllib3", "_servers.py")
-        spec = importlib.util.spec_from_file_location(name, os.path.normpath(path))
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-servers = _load_servers()
+from support import servers
 
 
 @pytest.fixture

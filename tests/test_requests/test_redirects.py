@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+from support import servers
 
 import requests_unixsocket
 from requests_unixsocket import RedirectRefused, Session
-
-servers: Any = sys.modules["unixsocket_tests_servers"]
 
 
 @pytest.fixture

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import ssl
-import sys
 from typing import Any
 
 import pytest
 import requests
+from support import servers
 
 from requests_unixsocket import Session
-
-servers: Any = sys.modules["unixsocket_tests_servers"]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import urllib3
+from support import servers
 from urllib3.exceptions import LocationValueError
 
 from unixsocket_testutils import UnixSocketServerThread
@@ -20,7 +21,6 @@ from urllib3_unixsocket import (
     UnixPoolManager,
 )
 
-servers: Any = sys.modules["unixsocket_tests_servers"]
 LINUX = sys.platform.startswith("linux")
 
 

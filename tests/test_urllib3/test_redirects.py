@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import pytest
+from support import servers
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 from urllib3_unixsocket import RedirectRefused, UnixPoolManager
-
-servers: Any = sys.modules["unixsocket_tests_servers"]
 
 
 def redirecting_app(locations: dict[str, tuple[str, str]]) -> Any:

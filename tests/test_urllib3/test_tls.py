@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import ssl
-import sys
 from typing import Any
 
 import pytest
+from support import servers
 from urllib3.exceptions import MaxRetryError, SSLError
 
 from urllib3_unixsocket import UnixHTTPSConnectionPool, UnixPoolManager
-
-servers: Any = sys.modules["unixsocket_tests_servers"]
 
 
 @pytest.fixture
