@@ -25,14 +25,6 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def sockdir() -> Iterator[str]:
-    """A fresh 0700 directory under /tmp with a short path."""
-    path = tempfile.mkdtemp(prefix="hx-", dir="/tmp")
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
 def read_head(conn: socket.socket) -> bytes:
     """Read a request head (up to the blank line) from *conn*; the body is left unread."""
     data = b""

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import tempfile
 from collections.abc import Iterator
 
 import pytest
-
-
-@pytest.fixture
-def sockdir() -> Iterator[str]:
-    """A fresh 0700 directory under /tmp (short, so socket paths stay under 107 bytes)."""
-    path = tempfile.mkdtemp(prefix="ut-", dir="/tmp")
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures for the urllib3 flavor: scripted servers (tests/support/servers.py) per test."""
+"""Fixtures every suite may use: a private socket directory and the scripted HTTP servers."""
 
 from __future__ import annotations
 
@@ -13,15 +13,18 @@ from support import servers
 
 @pytest.fixture
 def sockdir() -> Iterator[str]:
-    """A fresh private directory under /tmp, short enough for socket paths."""
-    path = tempfile.mkdtemp(prefix="u3-", dir="/tmp")
+    """A fresh 0700 directory under /tmp: short, so socket paths stay under 107 bytes."""
+    path = tempfile.mkdtemp(prefix="t-", dir="/tmp")
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
 def scripted() -> Iterator[Callable[..., Any]]:
-    """``scripted(handler, **options)`` starts a ScriptedServer, stopped after the test."""
+    """``scripted(handler, **options)`` starts a :class:`support.servers.ScriptedServer`.
+
+    tests/test_httpx has a raw-connection variant of its own under the same name.
+    """
     started: list[Any] = []
 
     def start(handler: Any = None, **options: Any) -> Any:
