@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from typing import Any, Callable
 
 import pytest
+from hypothesis import settings
 from support import servers
+
+# CI runs the property tests derandomized: the same examples every run, so a red build is
+# reproducible; locally they explore new examples each time.
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture
