@@ -87,7 +87,7 @@ def manager_and_client(name: str) -> None:
             with UnixPoolManager() as http:
                 for path in ("/status", "/status?verbose=1"):
                     response = http.request("GET", build_url("\0" + name, path), timeout=10)
-                    print(f"@{name}{path} -> {response.status} {response.json()}")
+                    print(f"@{name}{path} -> {response.status} {json.loads(response.data)}")
         finally:
             daemon.terminate()
     print(f"daemon exited with {daemon.returncode}")

@@ -61,6 +61,29 @@ def _is_readable(sock: socket.socket) -> bool:
     return bool(poller.poll(0))
 
 
+MAX_READ = 1 << 20
+"""The largest read: httpcore asks for 64 KiB at a time; a stream whose reads come back full
+(a large body) doubles its read size up to this, so a download needs 16 times fewer calls."""
+
+
+class _ReadSize:
+    """How much to read next: what httpcore asks, more while reads come back full."""
+
+    __slots__ = ("size",)
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def next(self, max_bytes: int) -> int:
+        return max(max_bytes, self.size)
+
+    def update(self, asked: int, got: int, max_bytes: int) -> None:
+        if got >= asked:
+            self.size = min(asked * 2, MAX_READ)
+        elif got < max_bytes:
+            self.size = 0
+
+
 def _apply_options(sock: socket.socket, socket_options: Iterable[Any] | None) -> None:
     for option in socket_options or ():
         sock.setsockopt(*option)
@@ -75,11 +98,15 @@ class SyncUnixStream(httpcore.NetworkStream):
     def __init__(self, sock: socket.socket, address: SocketAddress) -> None:
         self._sock = sock
         self._address = address
+        self._read_size = _ReadSize()
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
             self._sock.settimeout(timeout)
-            return self._sock.recv(max_bytes)
+            asked = self._read_size.next(max_bytes)
+            data = self._sock.recv(asked)
+            self._read_size.update(asked, len(data), max_bytes)
+            return data
         except socket.timeout as exc:
             raise httpcore.ReadTimeout(str(exc) or "timed out") from exc
         except OSError as exc:
@@ -186,12 +213,14 @@ class _SocketByteStream(anyio.abc.ByteStream):
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
+        self._read_size = _ReadSize()
 
     async def receive(self, max_bytes: int = 65536) -> bytes:
         await anyio.lowlevel.checkpoint()
         while True:
+            asked = self._read_size.next(max_bytes)
             try:
-                data = self._sock.recv(max_bytes)
+                data = self._sock.recv(asked)
             except BlockingIOError:
                 await anyio.wait_readable(self._sock)
                 continue
@@ -201,6 +230,7 @@ class _SocketByteStream(anyio.abc.ByteStream):
                 raise anyio.BrokenResourceError from exc
             if not data:
                 raise anyio.EndOfStream
+            self._read_size.update(asked, len(data), max_bytes)
             return data
 
     async def send(self, item: bytes) -> None:

@@ -16,6 +16,7 @@ tested on both): event hooks cannot change the next redirect request, and a user
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -50,8 +51,13 @@ class RedirectRefused(httpx.RequestError):
     """
 
 
+@lru_cache(maxsize=1024)
 def _canonical(url: str) -> tuple[str, SocketAddress]:
-    """*url* rewritten by ``unixsocket_url.build_url`` (lowercase-proof), and its socket."""
+    """*url* rewritten by ``unixsocket_url.build_url`` (lowercase-proof), and its socket.
+
+    Cached: a client sends the same few URLs again and again, and rebuilding one costs more
+    than the rest of the routing (errors are not cached, and raise every time).
+    """
     try:
         parsed = parse_url(url)
     except InvalidURL as exc:

@@ -1,0 +1,143 @@
+# ruff: noqa: RUF001, E501 - the tables use multiplication signs and dashes; one line per target
+"""What the benchmark runs: the clients, the scenarios, and the targets of issue 7."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CLIENTS: dict[str, str] = {
+    "raw": "raw AF_UNIX socket, fixed request (the floor)",
+    "urllib3-10line": "urllib3 pool + a 10-line UNIX connection",
+    "aiohttp": "aiohttp `UnixConnector`",
+    "requests-tcp": "requests over TCP loopback",
+    "requests-unixsocket2": "requests-unixsocket2 (the peer)",
+    "httpx-uds": "httpx `HTTPTransport(uds=)`",
+    "httpx-async-uds": "httpx `AsyncHTTPTransport(uds=)`",
+    "ours-requests": "**ours**: `requests_unixsocket.Session`",
+    "ours-urllib3": "**ours**: `urllib3_unixsocket.UnixPoolManager`",
+    "ours-httpx": "**ours**: `httpx_unixsocket.Client`",
+    "ours-httpx-async": "**ours**: `httpx_unixsocket.AsyncClient`",
+}
+"""Every client, in table order, and how the tables name it."""
+
+PEER_CLIENTS = frozenset({"requests-unixsocket2"})
+"""Clients run by the peers' Python (requests-unixsocket2 installs `requests_unixsocket` too)."""
+
+ASYNC_CLIENTS = frozenset({"aiohttp", "httpx-async-uds", "ours-httpx-async"})
+ALL = tuple(CLIENTS)
+SYNC = tuple(c for c in ALL if c not in ASYNC_CLIENTS)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    clients: tuple[str, ...]
+    throughput: bool = False
+    """MB/s (higher is better) instead of µs per request (lower is better)."""
+
+    @property
+    def unit(self) -> str:
+        return "MB/s" if self.throughput else "µs/req"
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("get", "small GET, one path, sequential", ALL),
+        Scenario(
+            "env40",
+            "small GET, one path, 40 environment variables",
+            ("requests-tcp", "requests-unixsocket2", "ours-requests"),
+        ),
+        Scenario("paths", "small GET, every path distinct", ALL),
+        Scenario("threads8", "8 threads sharing one client", SYNC),
+        Scenario(
+            "async50", "50 concurrent tasks", ("aiohttp", "httpx-async-uds", "ours-httpx-async")
+        ),
+        Scenario("download", "256 MiB download, 1 MiB chunks", ALL, throughput=True),
+        Scenario("upload-bytes", "256 MiB upload from `bytes`", ALL, throughput=True),
+        Scenario("upload-file", "256 MiB upload from a file", ALL, throughput=True),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target of issue 7: ``metric`` of ``client`` against ``reference`` (a client or None)."""
+
+    text: str
+    scenario: str
+    client: str
+    reference: str | None
+    limit: float
+    kind: str = "ratio"
+    """``ratio``: median per-round ratio ≤ limit (µs) or ≥ limit (MB/s); ``value``: the
+    median itself ≥ limit (MB/s); ``rss``: RSS growth < limit MiB; ``discards``/``conns``:
+    median ≤ limit."""
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("requests, one path: ≤ 1.00× requests-unixsocket2", "get", "ours-requests", "requests-unixsocket2", 1.00),
+    Target("requests, one path: ≤ 0.95× requests over TCP", "get", "ours-requests", "requests-tcp", 0.95),
+    Target("requests, 40 env variables: ≤ 0.80× requests-unixsocket2", "env40", "ours-requests", "requests-unixsocket2", 0.80),
+    Target("requests, distinct paths: ≤ 0.75× requests-unixsocket2", "paths", "ours-requests", "requests-unixsocket2", 0.75),
+    Target("requests, 8 threads: zero pool-full discards", "threads8", "ours-requests", None, 0, "discards"),
+    Target("requests, 8 threads: at most 8 connections", "threads8", "ours-requests", None, 8, "conns"),
+    Target("requests, 8 threads: throughput ≥ requests-unixsocket2 (time ≤ 1.0×)", "threads8", "ours-requests", "requests-unixsocket2", 1.0),
+    Target("requests, download: ≥ 0.9× requests-unixsocket2 MB/s", "download", "ours-requests", "requests-unixsocket2", 0.9),
+    Target("requests, upload from bytes: ≥ 0.9× requests-unixsocket2 MB/s", "upload-bytes", "ours-requests", "requests-unixsocket2", 0.9),
+    Target("requests, streaming download: RSS growth < 16 MiB", "download", "ours-requests", None, 16, "rss"),
+    Target("requests, upload from a file: ≥ 0.8× the raw socket's MB/s", "upload-file", "ours-requests", "raw", 0.8),
+    Target("urllib3 layer, one path: ≤ 1.10× the 10-line connection", "get", "ours-urllib3", "urllib3-10line", 1.10),
+    Target("httpx sync, one path: ≤ 1.05× `HTTPTransport(uds=)`", "get", "ours-httpx", "httpx-uds", 1.05),
+    Target("httpx async, one path: ≤ 1.05× `AsyncHTTPTransport(uds=)`", "get", "ours-httpx-async", "httpx-async-uds", 1.05),
+    Target("httpx async, 50 tasks: ≤ 1.0× `AsyncHTTPTransport(uds=)`", "async50", "ours-httpx-async", "httpx-async-uds", 1.0),
+    Target("httpx sync, download: ≥ 2× `uds=` MB/s", "download", "ours-httpx", "httpx-uds", 2.0),
+    Target("httpx async, download: ≥ 2× `uds=` MB/s", "download", "ours-httpx-async", "httpx-async-uds", 2.0),
+    Target("httpx sync, upload from bytes: completes at ≥ 1,000 MB/s", "upload-bytes", "ours-httpx", None, 1000, "value"),
+    Target("httpx async, upload from bytes: completes at ≥ 1,000 MB/s", "upload-bytes", "ours-httpx-async", None, 1000, "value"),
+    Target("httpx sync, streaming download: RSS growth < 16 MiB", "download", "ours-httpx", None, 16, "rss"),
+    Target("httpx async, streaming download: RSS growth < 16 MiB", "download", "ours-httpx-async", None, 16, "rss"),
+)  # fmt: skip
+
+ORDINARY_ENVIRONMENT = {
+    "SHELL": "/bin/bash",
+    "TERM": "xterm-256color",
+    "USER": "dev",
+    "LOGNAME": "dev",
+    "PWD": "/home/dev/src/project",
+    "OLDPWD": "/home/dev/src",
+    "EDITOR": "vim",
+    "VISUAL": "vim",
+    "PAGER": "less",
+    "LESS": "-R",
+    "LANGUAGE": "en_US:en",
+    "LC_ALL": "C.UTF-8",
+    "SHLVL": "2",
+    "HISTSIZE": "10000",
+    "HISTFILESIZE": "20000",
+    "HISTCONTROL": "ignoreboth",
+    "COLORTERM": "truecolor",
+    "XDG_RUNTIME_DIR": "/run/user/1000",
+    "XDG_SESSION_TYPE": "tty",
+    "XDG_SESSION_ID": "3",
+    "XDG_DATA_DIRS": "/usr/local/share:/usr/share",
+    "XDG_CONFIG_DIRS": "/etc/xdg",
+    "SSH_AUTH_SOCK": "/run/user/1000/ssh-agent.sock",
+    "SSH_CONNECTION": "192.0.2.10 52000 192.0.2.20 22",
+    "SSH_CLIENT": "192.0.2.10 52000 22",
+    "SSH_TTY": "/dev/pts/0",
+    "MAIL": "/var/mail/dev",
+    "MOTD_SHOWN": "pam",
+    "DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1000/bus",
+    "GOPATH": "/home/dev/go",
+    "CARGO_HOME": "/home/dev/.cargo",
+    "NVM_DIR": "/home/dev/.nvm",
+    "PYENV_ROOT": "/home/dev/.pyenv",
+    "VIRTUAL_ENV_DISABLE_PROMPT": "1",
+    "GPG_TTY": "/dev/pts/0",
+    "LS_COLORS": "rs=0:di=01;34:ln=01;36:mh=00:pi=40;33:so=01;35:do=01;35:bd=40;33;01",
+    "DOCKER_HOST": "unix:///run/user/1000/docker.sock",
+}
+"""37 variables a developer's shell has (no proxy among them); with PATH, HOME, LANG: 40."""
