@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,6 +101,40 @@ def test_file_upload(session: Session, unix_server_factory: Any) -> None:
     response = session.put(server.url_for("/file"), data=io.BytesIO(payload))
     assert response.text == f"{len(payload)} {hashlib.sha256(payload).hexdigest()}"
     assert server.requests[0].header("Content-Length") == str(len(payload))
+
+
+@pytest.mark.parametrize("already_read", [0, 1, 4095, 4096, 700_001])
+def test_upload_of_an_open_file_sends_the_rest_of_it_exactly(
+    session: Session, unix_server_factory: Any, tmp_path: Path, already_read: int
+) -> None:
+    """An open binary file goes out with sendfile(): from where it was read to, byte for byte."""
+    server = unix_server_factory(digest_app)
+    payload = bytes(range(256)) * 4096 + b"tail"  # 1 MiB and a bit, not block-aligned
+    path = tmp_path / "upload.bin"
+    path.write_bytes(payload)
+    with path.open("rb") as file:
+        file.read(already_read)  # leaves read-ahead in the buffer too
+        response = session.put(server.url_for("/file"), data=file)
+        assert file.tell() == len(payload)  # as if it had been read to the end
+    rest = payload[already_read:]
+    assert response.text == f"{len(rest)} {hashlib.sha256(rest).hexdigest()}"
+    assert server.requests[0].header("Content-Length") == str(len(rest))
+    assert server.accepted_connections == 1
+
+
+def test_unbuffered_files_and_text_bodies_arrive_whole(
+    session: Session, unix_server_factory: Any, tmp_path: Path
+) -> None:
+    server = unix_server_factory(digest_app)
+    content = b"line\n" * 1000
+    path = tmp_path / "upload.txt"
+    path.write_bytes(content)
+    with path.open("rb", buffering=0) as raw, path.open(encoding="ascii") as text:
+        raw_response = session.put(server.url_for("/raw"), data=raw)  # FileIO: sendfile
+        text_response = session.put(server.url_for("/text"), data=text.read())  # str: read
+    expected = f"{len(content)} {hashlib.sha256(content).hexdigest()}"
+    assert raw_response.text == expected
+    assert text_response.text == expected
 
 
 def test_multipart_files(session: Session, unix_server: Any) -> None:

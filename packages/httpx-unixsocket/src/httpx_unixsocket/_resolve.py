@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import httpx
@@ -46,16 +47,14 @@ def resolve(url: httpx.URL, carried: object) -> SocketAddress:
     to letter case. Otherwise the host decides, if it has no bare letters, or if the file system
     (``/proc/net/unix`` for abstract names) shows that no other socket differs only in their case.
     """
-    address = parse_request_url(url)
-    if carried is not None:
-        try:
-            exact = normalize_address(carried)  # type: ignore[arg-type]
-        except (TypeError, ValueError) as exc:
-            raise httpx.InvalidURL(
-                f"the {UNIX_SOCKET_EXTENSION!r} request extension is not a socket address: {exc}"
-            ) from None
-        if _address_bytes(exact).lower() == _address_bytes(address).lower():
-            return exact
+    if isinstance(carried, (str, bytes)):
+        # The clients' common case, the same few (host, extension) pairs: computed once each.
+        address, exact = _carried_match(url.scheme, url.raw_host, carried)
+    else:
+        address = parse_request_url(url)
+        exact = None if carried is None else _match(address, carried)
+    if exact is not None:
+        return exact
     host = url.raw_host.decode("ascii")
     mask = _bare_letter_mask(host)
     if not any(mask):
@@ -65,6 +64,32 @@ def resolve(url: httpx.URL, carried: object) -> SocketAddress:
     if found is None or (found and found != [_joined(raw)]):
         raise httpx.InvalidURL(_ambiguity_message(url, address, found))
     return address
+
+
+@lru_cache(maxsize=256)
+def _carried_match(
+    scheme: str, raw_host: bytes, carried: SocketAddress
+) -> tuple[SocketAddress, SocketAddress | None]:
+    """The address in the URL host, and *carried* normalized if it is the same socket up to
+    case (a pure function of its arguments; errors are raised every time, never cached)."""
+    try:
+        address = parse_url(f"{scheme}://{raw_host.decode('ascii')}/").address
+    except InvalidURL as exc:
+        raise httpx.InvalidURL(str(exc)) from None
+    return address, _match(address, carried)
+
+
+def _match(address: SocketAddress, carried: object) -> SocketAddress | None:
+    """*carried* normalized when it names *address* up to letter case, else ``None``."""
+    try:
+        exact = normalize_address(carried)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise httpx.InvalidURL(
+            f"the {UNIX_SOCKET_EXTENSION!r} request extension is not a socket address: {exc}"
+        ) from None
+    if _address_bytes(exact).lower() == _address_bytes(address).lower():
+        return exact
+    return None
 
 
 def _bare_letter_mask(host: str) -> list[bool]:

@@ -111,7 +111,8 @@ class UnixAdapter(HTTPAdapter):
     def _pool(self, url: str, tls: dict[str, Any]) -> HTTPConnectionPool:
         parsed = parse(url)
         manager: UnixPoolManager = self.poolmanager
-        return manager.connection_from_socket(parsed.address, parsed.scheme, tls)
+        # no TLS settings (http+unix): the manager's default pool, its key computed once
+        return manager.connection_from_socket(parsed.address, parsed.scheme, tls or None)
 
 
 def check_proxies(url: str, proxies: Mapping[str, str] | None) -> None:

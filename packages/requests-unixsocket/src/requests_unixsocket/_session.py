@@ -73,8 +73,10 @@ class Session(requests.Session):
     def prepare_request(self, request: Request) -> PreparedRequest:
         """:meth:`requests.Session.prepare_request`, with UNIX-socket URLs checked first."""
         if isinstance(request.url, str) and self._unix(request.url) is not None:
-            request = copy.copy(request)
-            request.url = prepared_form(request.url, self.unix_schemes)
+            url = prepared_form(request.url, self.unix_schemes)
+            if url != request.url:  # copied only to leave the caller's Request as it was
+                request = copy.copy(request)
+                request.url = url
         return super().prepare_request(request)
 
     def merge_environment_settings(

@@ -208,7 +208,10 @@ def _check_scheme(scheme: str) -> str:
     return lowered
 
 
+@lru_cache(maxsize=256)
 def _decode_socket(netloc: str) -> SocketAddress:
+    """The socket a URL's host names (cached apart from whole URLs: a client sends many
+    paths to the same few sockets; errors are not cached, and raise every time)."""
     if netloc.startswith("\0"):  # requests-unixsocket's documented literal form
         netloc = "%00" + netloc[1:]
     if not netloc:

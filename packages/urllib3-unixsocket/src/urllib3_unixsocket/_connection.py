@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
+import stat
 import sys
 from typing import Any
 
@@ -78,10 +80,55 @@ class UnixHTTPConnection(HTTPConnection):
         sys.audit("http.client.connect", self, self.host, self.port)
         return sock
 
+    def request(
+        self, method: str, url: str, body: Any = None, headers: Any = None, **kwargs: Any
+    ) -> None:
+        """urllib3's ``request``; a regular binary file body of a declared length goes out with
+        ``sendfile()`` (no copy through Python, as the raw socket does) instead of 1 MiB reads."""
+        if _sendfile_able(self, body, headers, kwargs):
+            body = _SendfileBody(self, body)
+        super().request(method, url, body, headers, **kwargs)
+
     @property
     def inherited(self) -> bool:
         """True when the open socket was made by another process (this one is a fork's child)."""
         return self.sock is not None and self.pid is not None and self.pid != os.getpid()
+
+
+def _sendfile_able(conn: UnixHTTPConnection, body: Any, headers: Any, kwargs: Any) -> bool:
+    """Whether *body* can be sent with ``sendfile()``: a plain (not TLS) connection, an
+    unbuffered or buffered binary file on disk, a ``Content-Length`` given, no chunking."""
+    if isinstance(conn, HTTPSConnection) or not isinstance(body, (io.BufferedReader, io.FileIO)):
+        return False
+    if kwargs.get("chunked") or kwargs.get("encode_chunked") or not headers:
+        return False
+    if not any(str(name).lower() == "content-length" for name in headers):
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(body.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+class _SendfileBody:
+    """A file body whose first ``read()`` sends the rest of the file, from its position, on the
+    connection's socket with ``socket.sendfile()`` (which leaves the file positioned after what
+    it sent, as reading it would) and returns ``b""``: http.client and urllib3 send the
+    headers first, then read the body until it returns nothing."""
+
+    def __init__(self, conn: UnixHTTPConnection, file: io.BufferedReader | io.FileIO) -> None:
+        self._conn = conn
+        self._file = file
+        self._sent = False
+
+    def read(self, size: int = -1) -> bytes:
+        sock = self._conn.sock
+        if self._sent or sock is None:  # (None: never, http.client connects before the body)
+            return b"" if self._sent else self._file.read(size)
+        self._sent = True
+        sys.audit("http.client.send", self._conn, self._file)
+        sock.sendfile(self._file, self._file.tell())  # from where reading would start
+        return b""
 
 
 class UnixHTTPSConnection(UnixHTTPConnection, HTTPSConnection):

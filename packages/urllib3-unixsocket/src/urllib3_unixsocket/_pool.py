@@ -42,7 +42,7 @@ class _UnixPoolMixin:
 
     def _request_target(self, url: str) -> str:
         """The request target for *url*: a path as is, or the target of a URL on this socket."""
-        if not unixsocket_url.is_unix_url(url):
+        if url[:1] == "/" or not unixsocket_url.is_unix_url(url):
             return url
         try:
             parsed = unixsocket_url.parse_url(url)

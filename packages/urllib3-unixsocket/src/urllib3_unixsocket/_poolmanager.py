@@ -96,6 +96,10 @@ class UnixPoolManager(PoolManager):
             "http+unix": key_fn,
             "https+unix": key_fn,
         }
+        self._socket_keys: dict[tuple[str, SocketAddress], tuple[Any, PoolKey, dict[str, Any]]] = {}
+        """Pool key and context per (scheme, address) under the default pool settings, so a
+        request does not rebuild them (``_default_key_normalizer`` costs more than the rest of
+        the pool look-up); valid while ``connection_pool_kw`` and the key function are."""
 
     def connection_from_socket(
         self,
@@ -112,14 +116,30 @@ class UnixPoolManager(PoolManager):
                 f"unsupported scheme {scheme!r} for a UNIX socket; "
                 "expected 'http+unix' or 'https+unix'"
             )
+        address = unixsocket_url.normalize_address(address)
+        if pool_kwargs is None:
+            return self._socket_pool(scheme, address)
         context = self._merge_pool_kwargs(pool_kwargs)
-        context.update(
-            scheme=scheme,
-            host="localhost",
-            port=None,
-            address=unixsocket_url.normalize_address(address),
-        )
+        context.update(scheme=scheme, host="localhost", port=None, address=address)
         return self.connection_from_context(context)
+
+    def _socket_pool(self, scheme: str, address: SocketAddress) -> HTTPConnectionPool:
+        """The pool of a normalized *address* under the default pool settings."""
+        settings = (
+            _snapshot(self.connection_pool_kw),
+            self.key_fn_by_scheme.get(scheme),
+        )
+        cached = self._socket_keys.get((scheme, address))
+        if cached is None or cached[0] != settings:
+            context = self._merge_pool_kwargs(None)
+            context.update(scheme=scheme, host="localhost", port=None, address=address)
+            if "strict" in context or settings[1] is None:
+                return self.connection_from_context(context)  # warns or raises as urllib3 does
+            key = settings[1](dict(context))
+            if len(self._socket_keys) >= 64:
+                self._socket_keys.clear()
+            cached = self._socket_keys[(scheme, address)] = (settings, key, context)
+        return self.connection_from_pool_key(cached[1], request_context=dict(cached[2]))
 
     def connection_from_host(
         self,
@@ -175,7 +195,7 @@ class UnixPoolManager(PoolManager):
         kw.setdefault("headers", self.headers)
         if unixsocket_url.is_unix_url(url):
             parsed = parse_unix_url(url)
-            conn = self.connection_from_socket(parsed.address, parsed.scheme)
+            conn = self._socket_pool(parsed.scheme, parsed.address)
             pool_kw = {**kw, "assert_same_host": False, "redirect": False}
             response = conn.urlopen(method, parsed.target, **pool_kw)
         else:
@@ -244,6 +264,18 @@ class UnixPoolManager(PoolManager):
             return unixsocket_url.redirect_refusal(source, target)
         except unixsocket_url.InvalidURL as exc:
             return f"refused a redirect to a malformed UNIX-socket URL {target!r}: {exc}"
+
+
+def _snapshot(kw: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of pool settings that an in-place change of a dict or list value cannot alter."""
+    return {
+        name: dict(value)
+        if isinstance(value, dict)
+        else list(value)
+        if isinstance(value, list)
+        else value
+        for name, value in kw.items()
+    }
 
 
 def _without(headers: Mapping[str, str], names: Collection[str]) -> HTTPHeaderDict:
