@@ -19,11 +19,36 @@ if TYPE_CHECKING:
     from urllib3.response import BaseHTTPResponse
 
 
-class _UnixPoolMixin:
-    """What the HTTP and HTTPS pools of a UNIX socket share."""
+if TYPE_CHECKING:
+    _PoolBase = HTTPConnectionPool  # so the mixin's super() calls are typed
+else:
+    _PoolBase = object
+
+
+class _UnixPoolMixin(_PoolBase):
+    """What the HTTP and HTTPS pools of a UNIX socket share: everything but the scheme."""
 
     address: SocketAddress
     scheme: str
+
+    def __init__(
+        self,
+        address: SocketAddress | os.PathLike[str] | os.PathLike[bytes],
+        **kwargs: Any,
+    ) -> None:
+        self.address = unixsocket_url.normalize_address(address)
+        kwargs.pop("host", None)
+        kwargs.pop("port", None)
+        super().__init__("localhost", None, address=self.address, **kwargs)
+
+    def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
+        return _drop_inherited(super()._get_conn(timeout))
+
+    def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> BaseHTTPResponse:
+        """urllib3's ``urlopen`` with *url* a path, or a URL of this pool's socket."""
+        if kwargs.get("assert_same_host", True) and not self.is_same_host(url):
+            return super().urlopen(method, url, *args, **kwargs)  # raises HostChangedError
+        return super().urlopen(method, self._request_target(url), *args, **kwargs)
 
     def __str__(self) -> str:
         return f"{type(self).__name__}(socket={unixsocket_url.describe_address(self.address)!r})"
@@ -72,25 +97,6 @@ class UnixHTTPConnectionPool(_UnixPoolMixin, HTTPConnectionPool):
     scheme = "http+unix"
     ConnectionCls = UnixHTTPConnection
 
-    def __init__(
-        self,
-        address: SocketAddress | os.PathLike[str] | os.PathLike[bytes],
-        **kwargs: Any,
-    ) -> None:
-        self.address = unixsocket_url.normalize_address(address)
-        kwargs.pop("host", None)
-        kwargs.pop("port", None)
-        super().__init__("localhost", None, address=self.address, **kwargs)
-
-    def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
-        return _drop_inherited(super()._get_conn(timeout))
-
-    def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> BaseHTTPResponse:
-        """urllib3's ``urlopen`` with *url* a path, or a URL of this pool's socket."""
-        if kwargs.get("assert_same_host", True) and not self.is_same_host(url):
-            return super().urlopen(method, url, *args, **kwargs)  # raises HostChangedError
-        return super().urlopen(method, self._request_target(url), *args, **kwargs)
-
 
 class UnixHTTPSConnectionPool(_UnixPoolMixin, HTTPSConnectionPool):
     """:class:`UnixHTTPConnectionPool` for TLS over the socket (``https+unix://``).
@@ -103,22 +109,3 @@ class UnixHTTPSConnectionPool(_UnixPoolMixin, HTTPSConnectionPool):
 
     scheme = "https+unix"
     ConnectionCls = UnixHTTPSConnection
-
-    def __init__(
-        self,
-        address: SocketAddress | os.PathLike[str] | os.PathLike[bytes],
-        **kwargs: Any,
-    ) -> None:
-        self.address = unixsocket_url.normalize_address(address)
-        kwargs.pop("host", None)
-        kwargs.pop("port", None)
-        super().__init__("localhost", None, address=self.address, **kwargs)
-
-    def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
-        return _drop_inherited(super()._get_conn(timeout))
-
-    def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> BaseHTTPResponse:
-        """urllib3's ``urlopen`` with *url* a path, or a URL of this pool's socket."""
-        if kwargs.get("assert_same_host", True) and not self.is_same_host(url):
-            return super().urlopen(method, url, *args, **kwargs)
-        return super().urlopen(method, self._request_target(url), *args, **kwargs)
