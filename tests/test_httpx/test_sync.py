@@ -21,8 +21,10 @@ def test_public_names_are_locked() -> None:
         "AsyncUnixTransport",
         "Client",
         "RedirectRefused",
+        "SocketAccessDenied",
         "UNIX_SOCKET_EXTENSION",
         "UnixTransport",
+        "peer_credentials",
     ]
     for name in set(httpx_unixsocket.__all__) - {"UNIX_SOCKET_EXTENSION"}:
         assert getattr(httpx_unixsocket, name).__module__.startswith("httpx_unixsocket._")

@@ -135,7 +135,9 @@ def test_public_surface_is_locked() -> None:
         "ConnectAttempt",
         "InvalidAddress",
         "InvalidURL",
+        "PeerCredentials",
         "SocketAddress",
+        "UnexpectedPeer",
         "UnixConnectError",
         "UnixConnectTimeout",
         "UnixSocketURL",
@@ -147,6 +149,7 @@ def test_public_surface_is_locked() -> None:
         "join_url",
         "normalize_address",
         "parse_url",
+        "peer_credentials",
         "redirect_refusal",
     }
     for name in unixsocket_url.__all__:

@@ -11,11 +11,13 @@ import urllib3_unixsocket
 def test_public_names() -> None:
     assert urllib3_unixsocket.__all__ == [
         "RedirectRefused",
+        "SocketAccessDenied",
         "UnixHTTPConnection",
         "UnixHTTPConnectionPool",
         "UnixHTTPSConnection",
         "UnixHTTPSConnectionPool",
         "UnixPoolManager",
+        "peer_credentials",
     ]
     assert sorted(urllib3_unixsocket.__all__) == urllib3_unixsocket.__all__
     for name in urllib3_unixsocket.__all__:

@@ -5,6 +5,12 @@ token in the host, the hex of the socket address, so each socket gets its own ke
 connections inside one pool; the backend turns the token back into the address and dials it
 through :class:`unixsocket_url.ConnectAttempt` (long paths, abstract names, a full listen backlog
 retried with a bounded back-off, errors naming the socket, nothing left open on failure).
+
+Each stream answers ``get_extra_info("peer_credentials")`` with the server's
+:class:`~unixsocket_url.PeerCredentials`. A connect error that retrying cannot help (permission
+denied, a server run by an unexpected user) is raised as the :class:`UnixConnectError` itself,
+not as ``httpcore.ConnectError``, so httpcore's connect retries (``retries=``) skip it; the
+transports map it to ``httpx_unixsocket.SocketAccessDenied``.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from anyio.streams.tls import TLSAttribute, TLSStream
 
 from unixsocket_url import (
     ConnectAttempt,
+    PeerCredentials,
     SocketAddress,
     UnixConnectError,
     UnixConnectTimeout,
@@ -86,6 +93,23 @@ class _ReadSize:
             self.size = 0
 
 
+def _extra_info(
+    info: str, sock: socket.socket, address: SocketAddress, peer: PeerCredentials | None
+) -> Any:
+    """``get_extra_info`` of both streams, ``ssl_object`` aside."""
+    if info == "socket":
+        return sock
+    if info == "is_readable":
+        return _is_readable(sock)
+    if info == "server_addr":
+        return address
+    if info == "client_addr":
+        return sock.getsockname()
+    if info == "peer_credentials":
+        return peer
+    return None
+
+
 def _apply_options(sock: socket.socket, socket_options: Iterable[Any] | None) -> None:
     for option in socket_options or ():
         sock.setsockopt(*option)
@@ -97,9 +121,12 @@ def _apply_options(sock: socket.socket, socket_options: Iterable[Any] | None) ->
 class SyncUnixStream(httpcore.NetworkStream):
     """A connected (blocking) UNIX socket, or the TLS socket wrapped around it."""
 
-    def __init__(self, sock: socket.socket, address: SocketAddress) -> None:
+    def __init__(
+        self, sock: socket.socket, address: SocketAddress, peer: PeerCredentials | None
+    ) -> None:
         self._sock = sock
         self._address = address
+        self._peer = peer
         self._read_size = _ReadSize()
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -144,25 +171,23 @@ class SyncUnixStream(httpcore.NetworkStream):
         except OSError as exc:  # ssl.SSLError included
             self.close()
             raise httpcore.ConnectError(_tls_message(self._address, exc)) from exc
-        return SyncUnixStream(tls, self._address)
+        return SyncUnixStream(tls, self._address, self._peer)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "ssl_object":
             # what httpcore's own sync stream returns: the SSLObject inside the SSLSocket
             return getattr(self._sock, "_sslobj", None)
-        if info == "socket":
-            return self._sock
-        if info == "is_readable":
-            return _is_readable(self._sock)
-        if info == "server_addr":
-            return self._address
-        if info == "client_addr":
-            return self._sock.getsockname()
-        return None
+        return _extra_info(info, self._sock, self._address, self._peer)
 
 
 class SyncUnixBackend(httpcore.NetworkBackend):
-    """Dials the socket an origin host stands for; ``time.sleep`` between backlog retries."""
+    """Dials the socket an origin host stands for; ``time.sleep`` between backlog retries.
+
+    *expected_peer_uid* refuses a socket served by another user (:class:`ConnectAttempt`).
+    """
+
+    def __init__(self, *, expected_peer_uid: int | None = None) -> None:
+        self.expected_peer_uid = expected_peer_uid
 
     def connect_tcp(
         self,
@@ -174,13 +199,17 @@ class SyncUnixBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         address = address_of(host)
         try:
-            with ConnectAttempt(address, timeout) as attempt:
+            with ConnectAttempt(
+                address, timeout, expected_peer_uid=self.expected_peer_uid
+            ) as attempt:
                 while (delay := attempt.step()) is not None:
                     time.sleep(delay)
                 sock = attempt.detach()
         except UnixConnectTimeout as exc:
             raise httpcore.ConnectTimeout(str(exc)) from exc
         except UnixConnectError as exc:
+            if not exc.retryable:
+                raise  # as is: httpcore retries only its own ConnectError
             raise httpcore.ConnectError(str(exc)) from exc
         try:
             sock.setblocking(True)
@@ -188,7 +217,7 @@ class SyncUnixBackend(httpcore.NetworkBackend):
         except BaseException:
             sock.close()
             raise
-        return SyncUnixStream(sock, address)
+        return SyncUnixStream(sock, address, attempt.peer_credentials)
 
     def connect_unix_socket(
         self,
@@ -267,11 +296,16 @@ class AsyncUnixStream(httpcore.AsyncNetworkStream):
     """httpcore's view of an anyio byte stream on a UNIX socket (TLS or not)."""
 
     def __init__(
-        self, stream: anyio.abc.ByteStream, sock: socket.socket, address: SocketAddress
+        self,
+        stream: anyio.abc.ByteStream,
+        sock: socket.socket,
+        address: SocketAddress,
+        peer: PeerCredentials | None,
     ) -> None:
         self._stream = stream
         self._sock = sock
         self._address = address
+        self._peer = peer
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
@@ -320,28 +354,24 @@ class AsyncUnixStream(httpcore.AsyncNetworkStream):
             await self.aclose()
             cause = exc.__cause__ if isinstance(exc.__cause__, ssl.SSLError) else exc
             raise httpcore.ConnectError(_tls_message(self._address, cause)) from exc
-        return AsyncUnixStream(tls, self._sock, self._address)
+        return AsyncUnixStream(tls, self._sock, self._address, self._peer)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "ssl_object":
             return self._stream.extra(TLSAttribute.ssl_object, None)  # noqa: S610 (anyio, not Django)
-        if info == "socket":
-            return self._sock
-        if info == "is_readable":
-            return _is_readable(self._sock)
-        if info == "server_addr":
-            return self._address
-        if info == "client_addr":
-            return self._sock.getsockname()
-        return None
+        return _extra_info(info, self._sock, self._address, self._peer)
 
 
 class AsyncUnixBackend(httpcore.AsyncNetworkBackend):
     """Dials the socket an origin host stands for; ``await anyio.sleep`` between backlog retries.
 
     Works on asyncio and trio (anyio picks the running one), and never busy-waits on a full
-    listen backlog, unlike ``anyio.connect_unix``.
+    listen backlog, unlike ``anyio.connect_unix``. *expected_peer_uid* refuses a socket served
+    by another user (:class:`ConnectAttempt`).
     """
+
+    def __init__(self, *, expected_peer_uid: int | None = None) -> None:
+        self.expected_peer_uid = expected_peer_uid
 
     async def connect_tcp(
         self,
@@ -354,20 +384,24 @@ class AsyncUnixBackend(httpcore.AsyncNetworkBackend):
         address = address_of(host)
         await anyio.lowlevel.checkpoint()
         try:
-            with ConnectAttempt(address, timeout) as attempt:
+            with ConnectAttempt(
+                address, timeout, expected_peer_uid=self.expected_peer_uid
+            ) as attempt:
                 while (delay := attempt.step()) is not None:
                     await anyio.sleep(delay)
                 sock = attempt.detach()
         except UnixConnectTimeout as exc:
             raise httpcore.ConnectTimeout(str(exc)) from exc
         except UnixConnectError as exc:
+            if not exc.retryable:
+                raise  # as is: httpcore retries only its own ConnectError
             raise httpcore.ConnectError(str(exc)) from exc
         try:
             _apply_options(sock, socket_options)
         except BaseException:
             sock.close()
             raise
-        return AsyncUnixStream(_SocketByteStream(sock), sock, address)
+        return AsyncUnixStream(_SocketByteStream(sock), sock, address, attempt.peer_credentials)
 
     async def connect_unix_socket(
         self,

@@ -193,14 +193,22 @@ class Client(httpx.Client):
     Takes every :class:`httpx.Client` argument; ``verify``, ``cert``, ``trust_env``, ``http1``,
     ``http2`` and ``limits`` configure the UNIX transport as well. Ordinary URLs behave exactly as
     in httpx. *allow_socket_redirects* lets redirects into a socket from elsewhere, or to another
-    socket, be followed (credentials are stripped all the same).
+    socket, be followed (credentials are stripped all the same). *expected_peer_uid* goes to
+    the UNIX transport: a socket served by another user raises :class:`SocketAccessDenied`
+    before any byte of the request is sent (Linux only).
     """
 
-    def __init__(self, *, allow_socket_redirects: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        allow_socket_redirects: bool = False,
+        expected_peer_uid: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         routing = _UnixRouting(allow_socket_redirects)
         if "base_url" in kwargs:
             kwargs["base_url"] = routing.set_base(kwargs["base_url"])
-        transport = UnixTransport(**_transport_kwargs(kwargs))
+        transport = UnixTransport(expected_peer_uid=expected_peer_uid, **_transport_kwargs(kwargs))
         kwargs["mounts"] = {
             "http+unix://": transport,
             "https+unix://": transport,
@@ -259,11 +267,19 @@ class AsyncClient(httpx.AsyncClient):
     """An :class:`httpx.AsyncClient` that also sends ``http+unix://`` and ``https+unix://``
     URLs, on asyncio or trio; see :class:`Client`."""
 
-    def __init__(self, *, allow_socket_redirects: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        allow_socket_redirects: bool = False,
+        expected_peer_uid: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         routing = _UnixRouting(allow_socket_redirects)
         if "base_url" in kwargs:
             kwargs["base_url"] = routing.set_base(kwargs["base_url"])
-        transport = AsyncUnixTransport(**_transport_kwargs(kwargs))
+        transport = AsyncUnixTransport(
+            expected_peer_uid=expected_peer_uid, **_transport_kwargs(kwargs)
+        )
         kwargs["mounts"] = {
             "http+unix://": transport,
             "https+unix://": transport,

@@ -16,6 +16,8 @@ from ._api import post as post
 from ._api import put as put
 from ._api import request as request
 from ._errors import RedirectRefused as RedirectRefused
+from ._errors import SocketAccessDenied as SocketAccessDenied
+from ._peer import peer_credentials as peer_credentials
 from ._session import Session as Session
 from ._urls import DEFAULT_SCHEME as DEFAULT_SCHEME
 
@@ -25,6 +27,7 @@ __all__ = [
     "DEFAULT_SCHEME",
     "RedirectRefused",
     "Session",
+    "SocketAccessDenied",
     "UnixAdapter",
     "delete",
     "get",
@@ -32,6 +35,7 @@ __all__ = [
     "monkeypatch",
     "options",
     "patch",
+    "peer_credentials",
     "post",
     "put",
     "request",

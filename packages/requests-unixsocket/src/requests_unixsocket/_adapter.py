@@ -9,8 +9,10 @@ from requests.adapters import DEFAULT_POOLBLOCK, HTTPAdapter
 from requests.exceptions import InvalidURL
 
 import unixsocket_url
+import urllib3_unixsocket
 from urllib3_unixsocket import UnixPoolManager
 
+from ._errors import SocketAccessDenied
 from ._urls import canonical_url, parse
 
 if TYPE_CHECKING:
@@ -35,14 +37,24 @@ class UnixAdapter(HTTPAdapter):
 
     A proxy given for a UNIX-socket scheme (``proxies={"http+unix": ...}``) raises
     ``ValueError``; other proxies (``http``, ``all``, the environment's) never apply to sockets.
+
+    *expected_peer_uid* refuses a socket served by another user before any byte of the request
+    is sent (Linux only), and permission denied is not retried: both raise
+    :class:`SocketAccessDenied`.
     """
 
-    __attrs__ = [*HTTPAdapter.__attrs__, "timeout"]  # noqa: RUF012
+    __attrs__ = [*HTTPAdapter.__attrs__, "timeout", "expected_peer_uid"]  # noqa: RUF012
 
     def __init__(
-        self, timeout: Any = 60, pool_connections: int = 25, *args: Any, **kwargs: Any
+        self,
+        timeout: Any = 60,
+        pool_connections: int = 25,
+        *args: Any,
+        expected_peer_uid: int | None = None,
+        **kwargs: Any,
     ) -> None:
         self.timeout = timeout
+        self.expected_peer_uid = expected_peer_uid
         super().__init__(pool_connections, *args, **kwargs)
 
     def init_poolmanager(
@@ -53,7 +65,11 @@ class UnixAdapter(HTTPAdapter):
         self._pool_maxsize = maxsize
         self._pool_block = block
         self.poolmanager = UnixPoolManager(
-            num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
+            num_pools=connections,
+            maxsize=maxsize,
+            block=block,
+            expected_peer_uid=self.expected_peer_uid,
+            **pool_kwargs,
         )
 
     def get_connection(self, url: str | bytes, proxies: Mapping[str, str] | None = None) -> Any:
@@ -104,9 +120,12 @@ class UnixAdapter(HTTPAdapter):
         except unixsocket_url.InvalidURL as exc:
             raise InvalidURL(str(exc), request=request) from exc
         check_proxies(request.url or "", proxies)
-        return super().send(
-            request, stream, self.timeout if timeout is None else timeout, verify, cert, {}
-        )
+        try:
+            return super().send(
+                request, stream, self.timeout if timeout is None else timeout, verify, cert, {}
+            )
+        except urllib3_unixsocket.SocketAccessDenied as exc:
+            raise SocketAccessDenied(str(exc), request=request) from exc
 
     def _pool(self, url: str, tls: dict[str, Any]) -> HTTPConnectionPool:
         parsed = parse(url)

@@ -1,10 +1,10 @@
-"""The exception requests-unixsocket adds to requests' own."""
+"""The exceptions requests-unixsocket adds to requests' own."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from requests.exceptions import RequestException
+from requests.exceptions import ConnectionError, RequestException
 
 
 class RedirectRefused(RequestException):
@@ -21,3 +21,12 @@ class RedirectRefused(RequestException):
     def __init__(self, message: str, *, location: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.location = location
+
+
+class SocketAccessDenied(ConnectionError):
+    """The socket may not be used: permission denied, or served by an unexpected user.
+
+    A :class:`requests.ConnectionError` whose message names the socket and the cause, raised
+    at once: ``max_retries`` never retries it. ``request`` is the request, of which no byte
+    was sent; urllib3's :class:`urllib3_unixsocket.SocketAccessDenied` is chained.
+    """

@@ -40,6 +40,9 @@ class Session(requests.Session):
     redirect from another origin into a socket, or to a different socket, raises
     :class:`RedirectRefused` unless *allow_socket_redirects* is true. ``Authorization``,
     ``Cookie`` and ``Proxy-Authorization`` never follow a redirect off the socket.
+
+    *expected_peer_uid* goes to the adapter: a socket served by another user raises
+    :class:`SocketAccessDenied` before any byte of the request is sent (Linux only).
     """
 
     def __init__(
@@ -47,6 +50,7 @@ class Session(requests.Session):
         url_scheme: str = DEFAULT_SCHEME,
         *args: Any,
         allow_socket_redirects: bool = False,
+        expected_peer_uid: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -54,7 +58,7 @@ class Session(requests.Session):
         self.allow_socket_redirects = allow_socket_redirects
         """Follow redirects into a socket from other origins, and between sockets."""
         self.unix_schemes = frozenset({"http+unix", "https+unix", scheme_of(url_scheme)})
-        adapter = UnixAdapter()
+        adapter = UnixAdapter(expected_peer_uid=expected_peer_uid)
         self.mount(url_scheme, adapter)
         self.mount("https+unix://", adapter)
         if scheme_of(url_scheme) != "http+unix":

@@ -11,8 +11,11 @@ from ._connect import connect as connect
 from ._errors import InvalidAddress as InvalidAddress
 from ._errors import InvalidURL as InvalidURL
 from ._errors import SocketAddress as SocketAddress
+from ._errors import UnexpectedPeer as UnexpectedPeer
 from ._errors import UnixConnectError as UnixConnectError
 from ._errors import UnixConnectTimeout as UnixConnectTimeout
+from ._peer import PeerCredentials as PeerCredentials
+from ._peer import peer_credentials as peer_credentials
 from ._url import SCHEMES as SCHEMES
 from ._url import UnixSocketURL as UnixSocketURL
 from ._url import build_url as build_url
@@ -28,7 +31,9 @@ __all__ = [
     "ConnectAttempt",
     "InvalidAddress",
     "InvalidURL",
+    "PeerCredentials",
     "SocketAddress",
+    "UnexpectedPeer",
     "UnixConnectError",
     "UnixConnectTimeout",
     "UnixSocketURL",
@@ -40,5 +45,6 @@ __all__ = [
     "join_url",
     "normalize_address",
     "parse_url",
+    "peer_credentials",
     "redirect_refusal",
 ]

@@ -17,7 +17,9 @@ import time
 from typing import TYPE_CHECKING
 
 from ._address import MAX_DIRECT_PATH, SocketLike, describe_address, normalize_address
-from ._errors import SocketAddress, UnixConnectError, UnixConnectTimeout
+from ._errors import SocketAddress, UnexpectedPeer, UnixConnectError, UnixConnectTimeout
+from ._peer import SUPPORTED as PEERCRED_SUPPORTED
+from ._peer import PeerCredentials, peer_credentials
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -34,11 +36,31 @@ class ConnectAttempt:
     non-blocking socket. ``step()`` raises :class:`UnixConnectError` (or
     :class:`UnixConnectTimeout`) naming the socket; the socket is closed by then. Use it as a
     context manager, or call ``close()``, so an abandoned attempt (cancelled) closes too.
+
+    Once connected, ``peer_credentials`` holds the server's :class:`PeerCredentials` (``None``
+    where ``SO_PEERCRED`` is not available). With *expected_peer_uid*, a server run by another
+    user is refused as soon as the connection is made: the socket is closed and
+    :class:`UnexpectedPeer` raised, before the caller could send a byte (Linux only; elsewhere
+    the constructor raises :class:`NotImplementedError`).
     """
 
-    def __init__(self, address: SocketLike, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        address: SocketLike,
+        timeout: float | None = None,
+        *,
+        expected_peer_uid: int | None = None,
+    ) -> None:
+        if expected_peer_uid is not None and not PEERCRED_SUPPORTED:
+            raise NotImplementedError(
+                f"expected_peer_uid needs SO_PEERCRED, which is read on Linux only, not on "
+                f"{sys.platform}"
+            )
         self.address: SocketAddress = normalize_address(address)
         self.timeout = timeout
+        self.expected_peer_uid = expected_peer_uid
+        self.peer_credentials: PeerCredentials | None = None
+        """The server's credentials, once connected (``None`` before, or without SO_PEERCRED)."""
         self._deadline = None if timeout is None else time.monotonic() + timeout
         self._backoff = FIRST_BACKOFF
         self._sock: socket.socket | None = None
@@ -66,8 +88,10 @@ class ConnectAttempt:
             raise UnixConnectError(
                 self.address, exc.errno, _message(self.address, _reason(self.address, exc))
             ) from exc
-        self._connected = True
         self._close_dir()
+        if PEERCRED_SUPPORTED:
+            self._check_peer(self._sock)
+        self._connected = True
         return None
 
     def detach(self) -> socket.socket:
@@ -94,6 +118,23 @@ class ConnectAttempt:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def _check_peer(self, sock: socket.socket) -> None:
+        """Record the server's credentials; refuse (close, raise) an unexpected user."""
+        peer = self.peer_credentials = peer_credentials(sock)
+        expected = self.expected_peer_uid
+        if expected is not None and peer.uid != expected:
+            self.close()
+            raise UnexpectedPeer(
+                self.address,
+                _message(
+                    self.address,
+                    f"it is served by uid {peer.uid} (pid {peer.pid}), not by the expected uid "
+                    f"{expected}; nothing was sent",
+                ),
+                expected_uid=expected,
+                peer=peer,
+            )
 
     def _wait_for_backlog(self, exc: OSError) -> float:
         now = time.monotonic()
@@ -149,14 +190,18 @@ class ConnectAttempt:
             self._dir_fd = None
 
 
-def connect(address: SocketLike, timeout: float | None = None) -> socket.socket:
+def connect(
+    address: SocketLike, timeout: float | None = None, *, expected_peer_uid: int | None = None
+) -> socket.socket:
     """Connect a blocking AF_UNIX stream socket to *address* (with ``settimeout(timeout)``).
 
     A full listen backlog is retried with a short backoff (1 ms doubling to 50 ms) until
     *timeout*, then :class:`UnixConnectTimeout`; every other failure raises
-    :class:`UnixConnectError` at once. No socket is left open on failure.
+    :class:`UnixConnectError` at once. With *expected_peer_uid*, a socket served by another
+    user raises :class:`UnexpectedPeer` (see :class:`ConnectAttempt`). No socket is left open
+    on failure.
     """
-    with ConnectAttempt(address, timeout) as attempt:
+    with ConnectAttempt(address, timeout, expected_peer_uid=expected_peer_uid) as attempt:
         while (delay := attempt.step()) is not None:
             time.sleep(delay)
         sock = attempt.detach()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Union
+import errno
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from ._peer import PeerCredentials
 
 SocketAddress = Union[str, bytes]
 """What ``socket.connect()`` takes for AF_UNIX: a path, or an abstract name with a leading NUL."""
+
+_DENIED = frozenset({errno.EACCES, errno.EPERM})
 
 
 class InvalidURL(ValueError):
@@ -29,6 +35,32 @@ class UnixConnectError(OSError):
 
     def __str__(self) -> str:
         return str(self.strerror)
+
+    @property
+    def retryable(self) -> bool:
+        """Whether another attempt may succeed: ``False`` for permission denied (``EACCES``,
+        ``EPERM``) and for :class:`UnexpectedPeer`, which the next attempt would meet again."""
+        return self.errno not in _DENIED
+
+
+class UnexpectedPeer(UnixConnectError):
+    """The socket is served by a user other than the expected one; nothing was sent to it.
+
+    ``expected_uid`` is the uid asked for, ``peer`` the :class:`PeerCredentials` of the server
+    that answered. Never retryable; ``errno`` is ``None``.
+    """
+
+    def __init__(
+        self, address: SocketAddress, message: str, *, expected_uid: int, peer: PeerCredentials
+    ) -> None:
+        super().__init__(address, None, message)
+        self.expected_uid = expected_uid
+        self.peer = peer
+
+    @property
+    def retryable(self) -> bool:
+        """Always ``False``: the server's user does not change between attempts."""
+        return False
 
 
 class UnixConnectTimeout(UnixConnectError, TimeoutError):

@@ -8,6 +8,8 @@ Socket addresses and URLs come from :mod:`unixsocket_url`.
 from ._connection import UnixHTTPConnection as UnixHTTPConnection
 from ._connection import UnixHTTPSConnection as UnixHTTPSConnection
 from ._errors import RedirectRefused as RedirectRefused
+from ._errors import SocketAccessDenied as SocketAccessDenied
+from ._peer import peer_credentials as peer_credentials
 from ._pool import UnixHTTPConnectionPool as UnixHTTPConnectionPool
 from ._pool import UnixHTTPSConnectionPool as UnixHTTPSConnectionPool
 from ._poolmanager import UnixPoolManager as UnixPoolManager
@@ -16,9 +18,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "RedirectRefused",
+    "SocketAccessDenied",
     "UnixHTTPConnection",
     "UnixHTTPConnectionPool",
     "UnixHTTPSConnection",
     "UnixHTTPSConnectionPool",
     "UnixPoolManager",
+    "peer_credentials",
 ]

@@ -7,13 +7,16 @@ import os
 import socket
 import stat
 import sys
+import time
 from typing import Any
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 import unixsocket_url
-from unixsocket_url import SocketAddress, UnixConnectError, UnixConnectTimeout
+from unixsocket_url import PeerCredentials, SocketAddress, UnixConnectError, UnixConnectTimeout
+
+from ._errors import SocketAccessDenied
 
 _TCP_LEVELS = frozenset({socket.IPPROTO_TCP, getattr(socket, "SOL_TCP", socket.IPPROTO_TCP)})
 
@@ -29,9 +32,13 @@ class UnixHTTPConnection(HTTPConnection):
     is ``localhost`` unless the request sets one. ``connect()`` raises urllib3's
     :class:`~urllib3.exceptions.NewConnectionError` (or
     :class:`~urllib3.exceptions.ConnectTimeoutError` when the listen backlog stays full until the
-    connect timeout), naming the socket, so ``Retry(connect=n)`` retries it. TCP-level socket
+    connect timeout), naming the socket, so ``Retry(connect=n)`` retries it. Permission denied
+    raises :class:`SocketAccessDenied` instead, which no ``Retry`` retries. TCP-level socket
     options (urllib3's default ``TCP_NODELAY``) do not apply to UNIX sockets and are skipped;
     others (``SOL_SOCKET``) are applied.
+
+    With *expected_peer_uid*, a socket served by another user is refused right after connecting,
+    before a byte of the request is sent: :class:`SocketAccessDenied` (Linux only).
     """
 
     def __init__(
@@ -39,11 +46,17 @@ class UnixHTTPConnection(HTTPConnection):
         address: unixsocket_url.SocketAddress | os.PathLike[str] | os.PathLike[bytes],
         host: str = "localhost",
         port: int | None = None,
+        *,
+        expected_peer_uid: int | None = None,
         **kwargs: Any,
     ) -> None:
         self.address: SocketAddress = unixsocket_url.normalize_address(address)
+        self.expected_peer_uid = expected_peer_uid
         self.pid: int | None = None
         """The process that opened the current socket (``None`` before the first connect)."""
+        self.peer_credentials: PeerCredentials | None = None
+        """The server's pid, uid and gid for the current socket (``None`` before the first
+        connect, or where ``SO_PEERCRED`` is not available)."""
         kwargs.setdefault("blocksize", BLOCKSIZE)
         super().__init__(host, port, **kwargs)
 
@@ -62,11 +75,20 @@ class UnixHTTPConnection(HTTPConnection):
             else socket.getdefaulttimeout()
         )
         try:
-            sock = unixsocket_url.connect(self.address, connect_timeout)
+            with unixsocket_url.ConnectAttempt(
+                self.address, connect_timeout, expected_peer_uid=self.expected_peer_uid
+            ) as attempt:
+                while (delay := attempt.step()) is not None:
+                    time.sleep(delay)
+                sock = attempt.detach()
         except UnixConnectTimeout as exc:
             raise ConnectTimeoutError(self, str(exc)) from exc
         except UnixConnectError as exc:
+            if not exc.retryable:
+                raise SocketAccessDenied(str(exc), self.address) from exc
             raise NewConnectionError(self, str(exc)) from exc
+        sock.settimeout(connect_timeout)
+        self.peer_credentials = attempt.peer_credentials
         try:
             for option in self.socket_options or ():
                 if option[0] not in _TCP_LEVELS:

@@ -73,6 +73,10 @@ class UnixPoolManager(PoolManager):
     raises :class:`RedirectRefused` unless *allow_socket_redirects* is true. Headers in
     ``Retry.remove_headers_on_redirect`` (``Authorization``, ``Cookie``,
     ``Proxy-Authorization``) are dropped when a redirect leaves the socket.
+
+    *expected_peer_uid* applies to every socket of the manager: a socket served by another user
+    raises :class:`SocketAccessDenied` before any byte of the request is sent (Linux only). To
+    expect different users, use one manager per expectation.
     """
 
     def __init__(
@@ -81,10 +85,12 @@ class UnixPoolManager(PoolManager):
         headers: Mapping[str, str] | None = None,
         *,
         allow_socket_redirects: bool = False,
+        expected_peer_uid: int | None = None,
         **connection_pool_kw: Any,
     ) -> None:
         super().__init__(num_pools, headers, **connection_pool_kw)
         self.allow_socket_redirects = allow_socket_redirects
+        self._expected_peer_uid = expected_peer_uid
         self.pool_classes_by_scheme = {
             **self.pool_classes_by_scheme,
             "http+unix": UnixHTTPConnectionPool,
@@ -100,6 +106,11 @@ class UnixPoolManager(PoolManager):
         """Pool key and context per (scheme, address) under the default pool settings, so a
         request does not rebuild them (``_default_key_normalizer`` costs more than the rest of
         the pool look-up); valid while ``connection_pool_kw`` and the key function are."""
+
+    @property
+    def expected_peer_uid(self) -> int | None:
+        """The uid every socket must be served by (read-only: the pools are made with it)."""
+        return self._expected_peer_uid
 
     def connection_from_socket(
         self,
@@ -182,7 +193,9 @@ class UnixPoolManager(PoolManager):
             for key in SSL_KEYWORDS:
                 context.pop(key, None)
         pool_cls = self.pool_classes_by_scheme[scheme]
-        pool: HTTPConnectionPool = pool_cls(address, **context)
+        pool: HTTPConnectionPool = pool_cls(
+            address, expected_peer_uid=self._expected_peer_uid, **context
+        )
         return pool
 
     def urlopen(  # type: ignore[override]
