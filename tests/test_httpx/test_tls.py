@@ -3,45 +3,32 @@
 from __future__ import annotations
 
 import os
-import socket
 import ssl
-from collections.abc import Callable
 
 import httpx
 import pytest
 import trustme
 
 from httpx_unixsocket import AsyncClient, AsyncUnixTransport, Client, UnixTransport
-from unixsocket_url import build_url
-
-from .conftest import ScriptedServer, read_head
-
-Scripted = Callable[[Callable[[socket.socket], None]], ScriptedServer]
+from unixsocket_testutils import Connection
+from unixsocket_testutils.pytest_plugin import ScriptedServerFactory
 
 
 class TLSServer:
-    def __init__(self, scripted: Scripted, names: tuple[str, ...]) -> None:
+    def __init__(self, scripted: ScriptedServerFactory, names: tuple[str, ...]) -> None:
         self.ca = trustme.CA()
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ca.issue_cert(*names).configure_cert(self.context)
         self.sni: list[str | None] = []
         self.targets: list[str] = []
         self.context.sni_callback = lambda _obj, name, _ctx: self.sni.append(name)
-        self.server = scripted(self.handle)
-        self.url = build_url(self.server.path, "/", scheme="https+unix")
+        self.server = scripted(behaviour=self.handle, ssl_context=self.context)
+        self.url = self.server.url_for("/", scheme="https+unix")
 
-    def handle(self, conn: socket.socket) -> None:
-        try:
-            tls = self.context.wrap_socket(conn, server_side=True)
-        except (ssl.SSLError, OSError):
-            return  # the client refused our certificate
-        with tls:
-            while True:
-                head = read_head(tls)
-                if not head:
-                    return
-                self.targets.append(head.split(b" ")[1].decode())
-                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret")
+    def handle(self, conn: Connection) -> None:
+        while (head := conn.read_head()) is not None:
+            self.targets.append(head.target)
+            conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret")
 
     def trusting(self) -> ssl.SSLContext:
         context = ssl.create_default_context()
@@ -50,13 +37,13 @@ class TLSServer:
 
 
 @pytest.fixture
-def tls_server(scripted: Scripted) -> TLSServer:
-    return TLSServer(scripted, ("localhost",))
+def tls_server(scripted_server_factory: ScriptedServerFactory) -> TLSServer:
+    return TLSServer(scripted_server_factory, ("localhost",))
 
 
 @pytest.fixture
-def named_tls_server(scripted: Scripted) -> TLSServer:
-    return TLSServer(scripted, ("api.internal",))
+def named_tls_server(scripted_server_factory: ScriptedServerFactory) -> TLSServer:
+    return TLSServer(scripted_server_factory, ("api.internal",))
 
 
 def test_https_over_the_socket(tls_server: TLSServer) -> None:
@@ -68,14 +55,14 @@ def test_https_over_the_socket(tls_server: TLSServer) -> None:
         assert stream.get_extra_info("ssl_object").version().startswith("TLS")
     assert tls_server.targets == ["/a", "/b"]
     assert tls_server.sni == ["localhost"]
-    assert tls_server.server.accepted == 1
+    assert tls_server.server.accepted_connections == 1
 
 
 def test_untrusted_certificate_is_a_connect_error(tls_server: TLSServer) -> None:
     with Client() as client, pytest.raises(httpx.ConnectError) as info:
         client.get(tls_server.url)
     assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
-    assert tls_server.server.path in str(info.value)
+    assert tls_server.server.describe() in str(info.value)
     assert tls_server.targets == []
     with Client(verify=False) as insecure:
         assert insecure.get(tls_server.url).text == "secret"
@@ -116,4 +103,4 @@ async def test_async_explicit_server_name(named_tls_server: TLSServer) -> None:
     async with httpx.AsyncClient(mounts={"https+unix://": transport}) as client:
         assert (await client.get(named_tls_server.url + "x")).text == "secret"
     assert named_tls_server.sni == ["api.internal"]
-    assert os.path.exists(named_tls_server.server.path)
+    assert os.path.exists(named_tls_server.server.address)

@@ -1,4 +1,4 @@
-"""Fixtures for the requests flavor (sockdir and scripted come from tests/conftest.py)."""
+"""Fixtures for the requests flavor (sockdir comes from tests/conftest.py)."""
 
 from __future__ import annotations
 

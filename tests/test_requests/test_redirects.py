@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 import requests
-from support import servers
 
 import requests_unixsocket
 from requests_unixsocket import RedirectRefused, Session
+from unixsocket_testutils import Reply, ScriptedServer, echo
 
 
 @pytest.fixture
@@ -78,9 +78,9 @@ def test_module_function_follows_relative_redirects(unix_server_factory: Any) ->
 
 def _tcp_redirect_to(location: str) -> Any:
     def handler(request: Any) -> Any:
-        return servers.Reply(307, [("Location", location)])
+        return Reply(307, headers=[("Location", location)])
 
-    return servers.ScriptedServer(handler, tcp=True)
+    return ScriptedServer(handler, tcp=True)
 
 
 def test_redirect_from_tcp_into_a_socket_is_refused(session: Session, unix_server: Any) -> None:
@@ -141,7 +141,7 @@ def test_allow_socket_redirects(unix_server_factory: Any) -> None:
 def test_credentials_never_follow_a_redirect_off_the_socket(
     session: Session, unix_server_factory: Any
 ) -> None:
-    with servers.ScriptedServer(servers.echo, tcp=True) as tcp:
+    with ScriptedServer(echo, tcp=True) as tcp:
         server = unix_server_factory(redirecting_app({"/out": ("302 Found", tcp.url_for("/x"))}))
         session.cookies.set("session", "s3cret")  # a cookie without a domain goes everywhere
         response = session.get(
@@ -162,7 +162,7 @@ def test_credentials_never_follow_a_redirect_off_the_socket(
 
 def test_plain_redirects_between_tcp_origins_are_requests_own(session: Session) -> None:
     with (
-        servers.ScriptedServer(servers.echo, tcp=True) as target,
+        ScriptedServer(echo, tcp=True) as target,
         _tcp_redirect_to(target.url_for("/landed")) as source,
     ):
         response = session.get(source.url_for("/"), auth=("u", "p"))

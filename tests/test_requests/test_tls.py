@@ -7,47 +7,48 @@ from typing import Any
 
 import pytest
 import requests
-from support import servers
+from support.tls import tls_contexts
 
 from requests_unixsocket import Session
+from unixsocket_testutils import Connection, echo, serving
 
 
 @pytest.fixture
 def tls(sockdir: str) -> Any:
-    return servers.tls_contexts(sockdir)
+    return tls_contexts(sockdir)
 
 
-def test_verify_with_a_ca_bundle(tls: Any, scripted: Any) -> None:
+def test_verify_with_a_ca_bundle(tls: Any, scripted_server_factory: Any) -> None:
     context, ca_path, _ = tls
-    server = scripted(servers.echo, ssl_context=context)
+    server = scripted_server_factory(echo, ssl_context=context)
     with Session() as session:
         for path in ("/a", "/b?c=d"):
             response = session.get(server.url_for(path, scheme="https+unix"), verify=ca_path)
             assert response.text == f"GET {path}"
-    assert server.accepted == 1
+    assert server.accepted_connections == 1
 
 
-def test_unknown_ca_is_an_ssl_error(tls: Any, scripted: Any) -> None:
+def test_unknown_ca_is_an_ssl_error(tls: Any, scripted_server_factory: Any) -> None:
     context, _, _ = tls
-    server = scripted(servers.echo, ssl_context=context)
+    server = scripted_server_factory(echo, ssl_context=context)
     with Session() as session, pytest.raises(requests.exceptions.SSLError):
         session.get(server.url_for("/", scheme="https+unix"))
 
 
-def test_verify_false(tls: Any, scripted: Any) -> None:
+def test_verify_false(tls: Any, scripted_server_factory: Any) -> None:
     import warnings
 
     import urllib3
 
     context, _, _ = tls
-    server = scripted(servers.echo, ssl_context=context)
+    server = scripted_server_factory(echo, ssl_context=context)
     with Session() as session, warnings.catch_warnings():
         warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
         response = session.get(server.url_for("/insecure", scheme="https+unix"), verify=False)
     assert response.text == "GET /insecure"
 
 
-def test_client_certificate(tls: Any, scripted: Any, sockdir: str) -> None:
+def test_client_certificate(tls: Any, scripted_server_factory: Any, sockdir: str) -> None:
     context, ca_path, ca = tls
     context.verify_mode = ssl.CERT_REQUIRED
     ca.configure_trust(context)
@@ -57,11 +58,11 @@ def test_client_certificate(tls: Any, scripted: Any, sockdir: str) -> None:
     client.private_key_pem.write_to_path(key_path)
     peers: list[Any] = []
 
-    def on_connection(sock: Any, index: int) -> None:
-        peers.append(sock.getpeercert())
-        server._serve_http(sock, index)
+    def behaviour(conn: Connection) -> None:
+        peers.append(conn.sock.getpeercert())  # type: ignore[attr-defined]
+        serving(echo)(conn)
 
-    server = scripted(servers.echo, on_connection=on_connection, ssl_context=context)
+    server = scripted_server_factory(behaviour=behaviour, ssl_context=context)
     with Session() as session:
         response = session.get(
             server.url_for("/mtls", scheme="https+unix"), verify=ca_path, cert=(cert_path, key_path)

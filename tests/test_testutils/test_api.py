@@ -7,11 +7,17 @@ import unixsocket_testutils
 
 def test_exported_names_are_locked() -> None:
     assert unixsocket_testutils.__all__ == [
+        "Connection",
         "RecordedRequest",
+        "Reply",
+        "ScriptedServer",
         "UnixSocketServerThread",
+        "echo",
         "hello_app",
+        "response_head",
         "serve",
         "server_process",
+        "serving",
         "wait_for_socket",
     ]
 

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 import urllib3
-from support import servers
 from urllib3.exceptions import LocationValueError
 
-from unixsocket_testutils import UnixSocketServerThread
+from unixsocket_testutils import ScriptedServer, UnixSocketServerThread, echo
 from unixsocket_url import build_url
 from urllib3_unixsocket import (
     UnixHTTPConnection,
@@ -89,7 +88,7 @@ def test_chunked_body_from_a_generator(unix_server: UnixSocketServerThread) -> N
 
 
 def test_plain_http_urls_still_work() -> None:
-    with servers.ScriptedServer(servers.echo, tcp=True) as tcp, UnixPoolManager() as pm:
+    with ScriptedServer(echo, tcp=True) as tcp, UnixPoolManager() as pm:
         response = pm.request("GET", tcp.url_for("/plain?x=1"))
     assert response.data == b"GET /plain?x=1"
     assert tcp.requests[0].header("host") == f"127.0.0.1:{tcp.port}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from support import servers
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
+from unixsocket_testutils import Reply, ScriptedServer, echo
 from urllib3_unixsocket import RedirectRefused, UnixPoolManager
 
 
@@ -74,10 +74,10 @@ def test_redirect_from_tcp_into_a_socket_is_refused(unix_server: Any) -> None:
     target = unix_server.url_for("/containers/create")
 
     def handler(request: Any) -> Any:
-        return servers.Reply(307, [("Location", target)])
+        return Reply(307, headers=[("Location", target)])
 
     with (
-        servers.ScriptedServer(handler, tcp=True) as tcp,
+        ScriptedServer(handler, tcp=True) as tcp,
         UnixPoolManager() as pm,
         pytest.raises(RedirectRefused, match="into the UNIX socket") as info,
     ):
@@ -97,7 +97,7 @@ def test_refusal_can_be_lifted(unix_server_factory: Any) -> None:
 def test_credentials_are_dropped_when_a_redirect_leaves_the_socket(
     unix_server_factory: Any,
 ) -> None:
-    with servers.ScriptedServer(servers.echo, tcp=True) as tcp:
+    with ScriptedServer(echo, tcp=True) as tcp:
         server = unix_server_factory(
             redirecting_app({"/out": ("302 Found", tcp.url_for("/outside")), "/in": ("302", "/x")})
         )

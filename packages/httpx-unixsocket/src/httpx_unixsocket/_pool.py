@@ -1,4 +1,5 @@
-"""httpcore's connection pools, with the assignment race of httpcore 1.0.9 fixed.
+"""httpcore's connection pools, with the assignment race of httpcore 1.0.9 fixed, the keep-alive
+race retried once for idempotent requests, and connections inherited through fork() dropped.
 
 httpcore hands an idle HTTP/1.1 connection to a queued request, but the connection stays idle
 until the waiting thread starts its request on it. A concurrent pass of the pool can meanwhile
@@ -6,13 +7,27 @@ close it, as surplus keep-alive or to make room at ``max_connections``: the requ
 with ``EBADF``, or hangs until its read timeout, and a connection beyond the limit is opened
 (encode/httpcore#1110, unfixed in 1.0.9). Here a connection that a pending request holds is
 never closed by the pool, and surplus keep-alive counts idle connections, not all of them.
+
+A server may close an idle keep-alive connection just as a request is written to it; the
+request then ends with "Server disconnected without sending a response", or a read or write
+error (the socket was reset). When that happens on a reused connection, before the response
+head, an idempotent request with a replayable body is sent once more, as browsers do; other
+requests fail as before.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import httpcore
+import httpx
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+_DISCONNECTED = "Server disconnected without sending a response"
+RACE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+"""What the keep-alive race raises before the response head (``handle_request`` returns once
+the head is read, so these never come from the body)."""
 
 
 def assign_requests_to_connections(pool: Any) -> list[Any]:
@@ -41,6 +56,7 @@ def assign_requests_to_connections(pool: Any) -> list[Any]:
         if available:
             pool_request.assign_to_connection(available[0])
             held.add(id(available[0]))
+            pool._reused.add(id(pool_request.request))
             continue
         if len(pool._connections) >= pool._max_connections:
             spare = [c for c in pool._connections if c.is_idle() and id(c) not in held]
@@ -49,21 +65,80 @@ def assign_requests_to_connections(pool: Any) -> list[Any]:
             pool._connections.remove(spare[0])
             closing.append(spare[0])
         connection = pool.create_connection(origin)
+        pool._reused.discard(id(pool_request.request))
         pool._connections.append(connection)
         pool_request.assign_to_connection(connection)
         held.add(id(connection))
     return closing
 
 
+def resendable(pool: Any, request: httpcore.Request, exc: Exception) -> bool:
+    """Whether *request* met the keep-alive race on a reused connection and may go again."""
+    return (
+        (not isinstance(exc, httpcore.RemoteProtocolError) or str(exc).startswith(_DISCONNECTED))
+        and id(request) in pool._reused
+        and request.method.decode("ascii") in IDEMPOTENT
+        and getattr(request.stream, "replayable", isinstance(request.stream, httpx.ByteStream))
+    )
+
+
+def forget_inherited(pool: Any) -> None:
+    """In a fork's child, close the parent's connections (this process's descriptors only:
+    no TLS close, no shutdown, so the parent's connections go on working) and drop them."""
+    if pool._pid == os.getpid():
+        return
+    pool._pid = os.getpid()
+    for connection in pool._connections:
+        stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            sock.close()
+    pool._connections = []
+
+
 class ConnectionPool(httpcore.ConnectionPool):
-    """:class:`httpcore.ConnectionPool` with :func:`assign_requests_to_connections`."""
+    """:class:`httpcore.ConnectionPool` with :func:`assign_requests_to_connections`, the
+    keep-alive race retried (:func:`resendable`) and fork safety (:func:`forget_inherited`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reused: set[int] = set()
+        self._pid = os.getpid()
 
     def _assign_requests_to_connections(self) -> list[Any]:
         return assign_requests_to_connections(self)
+
+    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
+        forget_inherited(self)
+        try:
+            try:
+                return super().handle_request(request)
+            except RACE_ERRORS as exc:
+                if not resendable(self, request, exc):
+                    raise
+            return super().handle_request(request)
+        finally:
+            self._reused.discard(id(request))
 
 
 class AsyncConnectionPool(httpcore.AsyncConnectionPool):
-    """:class:`httpcore.AsyncConnectionPool` with :func:`assign_requests_to_connections`."""
+    """:class:`ConnectionPool` for async code (fork safety aside: an event loop does not
+    survive fork())."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reused: set[int] = set()
 
     def _assign_requests_to_connections(self) -> list[Any]:
         return assign_requests_to_connections(self)
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        try:
+            try:
+                return await super().handle_async_request(request)
+            except RACE_ERRORS as exc:
+                if not resendable(self, request, exc):
+                    raise
+            return await super().handle_async_request(request)
+        finally:
+            self._reused.discard(id(request))

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 import httpcore
 import httpx
 
-from unixsocket_url import SCHEMES, normalize_address
+from unixsocket_url import SCHEMES, UnixConnectError, normalize_address
 
 from ._backend import AsyncUnixBackend, SyncUnixBackend, origin_host
+from ._peer import with_peer_credentials
 from ._pool import AsyncConnectionPool, ConnectionPool
 from ._resolve import UNIX_SOCKET_EXTENSION, resolve
 
@@ -41,6 +42,17 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 _T = TypeVar("_T")
 
+
+class SocketAccessDenied(httpx.ConnectError):
+    """The socket may not be used: permission denied, or served by an unexpected user.
+
+    An :class:`httpx.ConnectError` whose message names the socket and the cause, never retried
+    by the transport's ``retries=``; no byte of the request was sent. The
+    :class:`unixsocket_url.UnixConnectError` (:class:`unixsocket_url.UnexpectedPeer` for a
+    refused server) is chained as ``__cause__``.
+    """
+
+
 _EXCEPTIONS: dict[type[Exception], type[httpx.TransportError]] = {
     httpcore.TimeoutException: httpx.TimeoutException,
     httpcore.ConnectTimeout: httpx.ConnectTimeout,
@@ -56,8 +68,10 @@ _EXCEPTIONS: dict[type[Exception], type[httpx.TransportError]] = {
     httpcore.ProtocolError: httpx.ProtocolError,
     httpcore.LocalProtocolError: httpx.LocalProtocolError,
     httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+    UnixConnectError: SocketAccessDenied,  # only those retrying cannot help get this far
 }
-"""httpcore's exceptions and the httpx ones httpx's transports raise for them."""
+"""httpcore's exceptions and the httpx ones httpx's transports raise for them; and the backends'
+connect errors that no retry may help."""
 
 
 @contextlib.contextmanager
@@ -194,6 +208,11 @@ class _AsyncRequestBody:
         self._stream = stream
         self._iterator: AsyncIterator[bytes] | None = None
 
+    @property
+    def replayable(self) -> bool:
+        """Whether the body can be sent again (it is in memory)."""
+        return isinstance(self._stream, httpx.ByteStream)
+
     def __aiter__(self) -> _AsyncRequestBody:
         self._iterator = self._stream.__aiter__()
         return self
@@ -218,6 +237,10 @@ class UnixTransport(httpx.BaseTransport):
     those of :class:`httpx.HTTPTransport`; *server_hostname* is the name a TLS certificate is
     checked against (default ``localhost``; a request's ``sni_hostname`` extension wins), and
     *trust_env* only affects ``SSL_CERT_FILE``/``SSL_CERT_DIR``: proxies never apply.
+
+    *expected_peer_uid* refuses a socket served by another user before any byte of the request
+    is sent (Linux only); that and permission denied raise :class:`SocketAccessDenied`, never
+    retried. Responses carry the server's credentials (:func:`peer_credentials`).
     """
 
     def __init__(
@@ -234,6 +257,7 @@ class UnixTransport(httpx.BaseTransport):
         retries: int = 0,
         socket_options: Iterable[Any] | None = None,
         server_hostname: str | None = None,
+        expected_peer_uid: int | None = None,
     ) -> None:
         self._setup = _Setup(
             socket=socket,
@@ -254,7 +278,7 @@ class UnixTransport(httpx.BaseTransport):
             http2=http2,
             retries=retries,
             socket_options=socket_options,
-            network_backend=SyncUnixBackend(),
+            network_backend=SyncUnixBackend(expected_peer_uid=expected_peer_uid),
         )
 
     @property
@@ -274,7 +298,7 @@ class UnixTransport(httpx.BaseTransport):
             status_code=response.status,
             headers=response.headers,
             stream=_ResponseStream(response.stream, request),
-            extensions=response.extensions,
+            extensions=with_peer_credentials(response.extensions),
         )
 
     def close(self) -> None:
@@ -310,6 +334,7 @@ class AsyncUnixTransport(httpx.AsyncBaseTransport):
         retries: int = 0,
         socket_options: Iterable[Any] | None = None,
         server_hostname: str | None = None,
+        expected_peer_uid: int | None = None,
     ) -> None:
         self._setup = _Setup(
             socket=socket,
@@ -330,7 +355,7 @@ class AsyncUnixTransport(httpx.AsyncBaseTransport):
             http2=http2,
             retries=retries,
             socket_options=socket_options,
-            network_backend=AsyncUnixBackend(),
+            network_backend=AsyncUnixBackend(expected_peer_uid=expected_peer_uid),
         )
 
     @property
@@ -346,16 +371,17 @@ class AsyncUnixTransport(httpx.AsyncBaseTransport):
         try:
             with _map_exceptions(request):
                 response = await self._pool.handle_async_request(core_request)
-        except BaseException:
-            await body.aclose()  # an upload cut short: close its generator now, not at GC
-            raise
+        finally:
+            # An upload cut short (an error, or an early answer such as 413): close its
+            # generator now, not at garbage collection. A body sent whole is closed already.
+            await body.aclose()
         if not isinstance(response.stream, collections.abc.AsyncIterable):
             raise TypeError("httpcore returned a response without an async stream")
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
             stream=_AsyncResponseStream(response.stream, request),
-            extensions=response.extensions,
+            extensions=with_peer_credentials(response.extensions),
         )
 
     async def aclose(self) -> None:

@@ -2,12 +2,20 @@
 
 An HTTP/1.1 server for any WSGI application on a UNIX socket (a file path or a Linux abstract
 name) that records what it received, a helper that waits for a server process to listen, a
-``python -m unixsocket_testutils`` command, and a pytest plugin (:mod:`.pytest_plugin`).
+``python -m unixsocket_testutils`` command, a scripted server for fault injection
+(:class:`ScriptedServer`, with ready-made faults in :mod:`.faults`), and a pytest plugin
+(:mod:`.pytest_plugin`).
 """
 
 from ._app import hello_app as hello_app
 from ._process import server_process as server_process
 from ._records import RecordedRequest as RecordedRequest
+from ._scripted import Connection as Connection
+from ._scripted import Reply as Reply
+from ._scripted import ScriptedServer as ScriptedServer
+from ._scripted import echo as echo
+from ._scripted import response_head as response_head
+from ._scripted import serving as serving
 from ._server import UnixSocketServerThread as UnixSocketServerThread
 from ._server import serve as serve
 from ._wait import wait_for_socket as wait_for_socket
@@ -15,10 +23,16 @@ from ._wait import wait_for_socket as wait_for_socket
 __version__ = "0.1.0"
 
 __all__ = [
+    "Connection",
     "RecordedRequest",
+    "Reply",
+    "ScriptedServer",
     "UnixSocketServerThread",
+    "echo",
     "hello_app",
+    "response_head",
     "serve",
     "server_process",
+    "serving",
     "wait_for_socket",
 ]

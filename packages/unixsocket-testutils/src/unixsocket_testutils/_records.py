@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._protocol import RequestHead
 
 
 @dataclass(frozen=True)
@@ -29,3 +33,17 @@ class RecordedRequest:
         """The value of header *name* (any case), repeated fields joined by ``", "``; or None."""
         values = [value for key, value in self.headers if key.lower() == name.lower()]
         return ", ".join(values) if values else None
+
+    @classmethod
+    def of(cls, head: RequestHead, body: bytes, connection_index: int) -> RecordedRequest:
+        """The record of a request read as *head* and *body* on connection *connection_index*."""
+        return cls(
+            method=head.method,
+            target=head.target,
+            path=head.path,
+            query=head.query,
+            http_version=head.http_version,
+            headers=head.headers,
+            body=body,
+            connection_index=connection_index,
+        )

@@ -264,16 +264,7 @@ class _Exchange:
             self._body.drain()  # kept for the application, which may still read it
         request = self._request
         self._connection.context.record_request(
-            RecordedRequest(
-                method=request.method,
-                target=request.target,
-                path=request.path,
-                query=request.query,
-                http_version=request.http_version,
-                headers=request.headers,
-                body=self._body.received,
-                connection_index=self._connection.index,
-            )
+            RecordedRequest.of(request, self._body.received, self._connection.index)
         )
         headers = list(self._headers)
         if self._chunked:

@@ -10,6 +10,10 @@ Installed with ``unixsocket-testutils``, the plugin registers itself (entry poin
 ``unix_server_factory``
     ``unix_server_factory(app=None, *, path=None, abstract=None)`` starts a server for any WSGI
     application and returns it; every server it started is stopped after the test.
+``scripted_server_factory``
+    ``scripted_server_factory(respond=None, *, behaviour=None, **options)`` starts a
+    :class:`~unixsocket_testutils.ScriptedServer` (faults: :mod:`unixsocket_testutils.faults`);
+    every server it started is stopped after the test.
 
 Sockets live in fresh private directories with short paths under ``/tmp`` (never under
 ``tmp_path``, which can exceed the 107-byte limit), so tests can run in parallel (pytest-xdist).
@@ -18,10 +22,11 @@ Sockets live in fresh private directories with short paths under ``/tmp`` (never
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
+from ._scripted import ScriptedServer
 from ._server import UnixSocketServerThread
 
 if TYPE_CHECKING:
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import WSGIApplication
 
+    from ._scripted import Behaviour, Respond
     from ._server import AbstractArg, PathArg
 
 
@@ -43,6 +49,15 @@ class UnixServerFactory(Protocol):
         abstract: AbstractArg | None = None,
     ) -> UnixSocketServerThread:
         """Start a server for *app* (see :class:`UnixSocketServerThread`) and return it."""
+
+
+class ScriptedServerFactory(Protocol):
+    """The type of the ``scripted_server_factory`` fixture, for annotating tests."""
+
+    def __call__(
+        self, respond: Respond | None = None, *, behaviour: Behaviour | None = None, **options: Any
+    ) -> ScriptedServer:
+        """Start a :class:`ScriptedServer` (same arguments) and return it."""
 
 
 @pytest.fixture
@@ -74,6 +89,23 @@ def unix_server_factory() -> Iterator[UnixServerFactory]:
     ) -> UnixSocketServerThread:
         server = UnixSocketServerThread(app=app, path=path, abstract=abstract)
         server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in reversed(servers):
+        server.stop()
+
+
+@pytest.fixture
+def scripted_server_factory() -> Iterator[ScriptedServerFactory]:
+    """Start scripted servers; all are stopped after the test."""
+    servers: list[ScriptedServer] = []
+
+    def start(
+        respond: Respond | None = None, *, behaviour: Behaviour | None = None, **options: Any
+    ) -> ScriptedServer:
+        server = ScriptedServer(respond, behaviour=behaviour, **options)
         servers.append(server)
         return server
 

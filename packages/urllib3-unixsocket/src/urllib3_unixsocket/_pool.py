@@ -34,15 +34,43 @@ class _UnixPoolMixin(_PoolBase):
     def __init__(
         self,
         address: SocketAddress | os.PathLike[str] | os.PathLike[bytes],
+        *,
+        expected_peer_uid: int | None = None,
         **kwargs: Any,
     ) -> None:
         self.address = unixsocket_url.normalize_address(address)
+        self.expected_peer_uid = expected_peer_uid
         kwargs.pop("host", None)
         kwargs.pop("port", None)
-        super().__init__("localhost", None, address=self.address, **kwargs)
+        super().__init__(
+            "localhost",
+            None,
+            address=self.address,
+            expected_peer_uid=expected_peer_uid,
+            **kwargs,
+        )
 
     def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
         return _drop_inherited(super()._get_conn(timeout))
+
+    def _make_request(
+        self, conn: BaseHTTPConnection, *args: Any, **kwargs: Any
+    ) -> BaseHTTPResponse:
+        reused = getattr(conn, "sock", None) is not None
+        try:
+            response = super()._make_request(conn, *args, **kwargs)
+        except ConnectionResetError:  # http.client's RemoteDisconnected included
+            if not (reused and _resendable(args, kwargs)):
+                raise
+            # The keep-alive race: the server closed the idle connection as the request went
+            # out, before answering. Nothing was processed; send it once more, newly connected.
+            conn.close()
+            response = super()._make_request(conn, *args, **kwargs)
+        # Set here: by the time urlopen returns, the connection may be back in the pool. (urllib3
+        # 1.26 returns the http.client response here, which its response keeps as
+        # _original_response; see peer_credentials.)
+        response.peer_credentials = getattr(conn, "peer_credentials", None)  # type: ignore[attr-defined]
+        return response
 
     def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> BaseHTTPResponse:
         """urllib3's ``urlopen`` with *url* a path, or a URL of this pool's socket."""
@@ -76,6 +104,17 @@ class _UnixPoolMixin(_PoolBase):
         return parsed.target
 
 
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+_REPLAYABLE = (bytes, bytearray, memoryview, str, type(None))
+
+
+def _resendable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether ``_make_request(conn, method, url, ...)`` may be repeated: an idempotent method
+    and a body held in memory (urllib3 passes the body by keyword)."""
+    method = args[0] if args else kwargs.get("method")
+    return method in IDEMPOTENT and isinstance(kwargs.get("body"), _REPLAYABLE)
+
+
 def _drop_inherited(conn: BaseHTTPConnection) -> BaseHTTPConnection:
     """Close, in a fork's child, a connection the parent opened (its fd only, never shutdown)."""
     if isinstance(conn, UnixHTTPConnection) and conn.inherited:
@@ -92,6 +131,10 @@ class UnixHTTPConnectionPool(_UnixPoolMixin, HTTPConnectionPool):
     ``maxsize``, ``block``, ``headers``, ``retries``...). ``urlopen`` takes a path
     (``/v1/info?x=1``) or a URL of this socket. After ``os.fork()``, a pool used in the child
     opens new connections instead of reusing the parent's.
+
+    *expected_peer_uid* refuses a socket served by another user (see
+    :class:`UnixHTTPConnection`); every response carries the server's credentials, read with
+    :func:`peer_credentials`.
     """
 
     scheme = "http+unix"

@@ -1,0 +1,148 @@
+"""Responses: every server fault from :mod:`unixsocket_testutils.faults`, on every flavor.
+
+Each fault hits the first connection only; later connections are served normally, so each
+test also shows that the client discarded the broken connection and works on a new one.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import pytest
+
+from unixsocket_testutils import Connection, ScriptedServer, echo, faults, serving
+
+from .flavors import BROKEN, READ_TIMEOUT, Flavor
+
+Behaviour = Callable[[Connection], None]
+
+
+def first_connection(fault: Behaviour) -> Behaviour:
+    """*fault* on the first connection, plain keep-alive service on the others."""
+    normal = serving(echo)
+    return lambda conn: (fault if conn.index == 0 else normal)(conn)
+
+
+def check_recovers(
+    flavor: Flavor, client: object, server: ScriptedServer, connections: int
+) -> None:
+    outcome = client.request("GET", server.url_for("/next"))  # type: ignore[attr-defined]
+    assert outcome.body == b"GET /next"
+    assert server.accepted_connections == connections
+
+
+BROKEN_RESPONSES = {
+    "short Content-Length": faults.short_content_length(),
+    "chunked body cut": faults.chunked_cut(),
+    "no final chunk": faults.no_final_chunk(),
+    "empty reply": faults.empty_reply(),
+    "not HTTP": faults.not_http(),
+    "1 MiB header line": faults.huge_header_line(1 << 20),
+    "4 MiB of headers": faults.header_megabytes(4),
+}
+
+
+@pytest.mark.parametrize("fault", BROKEN_RESPONSES, ids=str)
+def test_broken_response_is_the_library_protocol_error(flavor: Flavor, fault: str) -> None:
+    with ScriptedServer(behaviour=first_connection(BROKEN_RESPONSES[fault])) as server:
+        with flavor.client() as client:
+            with flavor.raises(BROKEN):
+                client.request("GET", server.url_for("/broken"))
+            check_recovers(flavor, client, server, connections=2)
+        assert server.received[0].startswith(b"GET /broken HTTP/1.1\r\n")
+
+
+def test_a_thousand_headers(flavor: Flavor) -> None:
+    """http.client refuses more than 100 header fields; h11 takes them (under 100 KiB)."""
+    with (
+        ScriptedServer(behaviour=first_connection(faults.many_headers(1000))) as server,
+        flavor.client() as client,
+    ):
+        if flavor.name.startswith("httpx"):
+            outcome = client.request("GET", server.url_for("/many"))
+            assert outcome.headers["x-h999"] == "v"
+        else:
+            with flavor.raises(BROKEN):
+                client.request("GET", server.url_for("/many"))
+        check_recovers(flavor, client, server, connections=2)
+
+
+def test_body_until_close(flavor: Flavor) -> None:
+    with (
+        ScriptedServer(behaviour=first_connection(faults.body_until_close())) as server,
+        flavor.client() as client,
+    ):
+        assert client.request("GET", server.url_for("/")).body == faults.BODY
+        check_recovers(flavor, client, server, connections=2)
+
+
+def test_head_with_content_length_keeps_the_connection_in_step(flavor: Flavor) -> None:
+    with ScriptedServer(behaviour=faults.head_with_content_length(1000)) as server:
+        with flavor.client() as client:
+            head = client.request("HEAD", server.url_for("/h"))
+            assert (head.status, head.headers["content-length"], head.body) == (200, "1000", b"")
+            assert client.request("GET", server.url_for("/g")).body == b"h" * 1000
+        assert server.accepted_connections == 1
+
+
+def test_unsolicited_100_continue_is_skipped(flavor: Flavor) -> None:
+    with ScriptedServer(behaviour=faults.unsolicited_continue()) as server:
+        with flavor.client() as client:
+            for _ in range(2):
+                outcome = client.request("POST", server.url_for("/c"), body=b"data")
+                assert (outcome.status, outcome.body) == (200, faults.BODY)
+        assert server.accepted_connections == 1
+        assert [request.body for request in server.requests] == [b"data", b"data"]
+
+
+def test_early_413_during_a_large_upload_is_returned(flavor: Flavor) -> None:
+    upload = b"u" * (16 << 20)
+    with ScriptedServer(behaviour=first_connection(faults.early_response(413))) as server:
+        with flavor.client() as client:
+            outcome = client.request("POST", server.url_for("/upload"), body=upload)
+            assert (outcome.status, outcome.body) == (413, b"too large")
+            check_recovers(flavor, client, server, connections=2)
+        assert len(server.received[0]) < len(upload)
+
+
+def test_silent_server_is_a_read_timeout(flavor: Flavor) -> None:
+    with (
+        ScriptedServer(behaviour=first_connection(faults.stall())) as server,
+        flavor.client(read=0.3) as client,
+    ):
+        started = time.monotonic()
+        with flavor.raises(READ_TIMEOUT) as raised:
+            client.request("GET", server.url_for("/silent"))
+        assert 0.3 <= time.monotonic() - started < 0.3 + 0.5
+        assert "timed out" in raised.message.lower()
+        check_recovers(flavor, client, server, connections=2)
+
+
+def test_body_that_stalls_is_a_timeout(flavor: Flavor) -> None:
+    kind = BROKEN if flavor.name == "requests" else READ_TIMEOUT  # requests: ConnectionError
+    with (
+        ScriptedServer(behaviour=first_connection(faults.stall(after_headers=True))) as server,
+        flavor.client(read=0.3) as client,
+    ):
+        with flavor.raises(kind) as raised:
+            client.request("GET", server.url_for("/half"))
+        assert "timed out" in raised.message.lower()
+        check_recovers(flavor, client, server, connections=2)
+
+
+def test_slow_answer_within_the_timeout(flavor: Flavor) -> None:
+    with ScriptedServer(behaviour=faults.slow(0.2)) as server, flavor.client(read=2) as client:
+        assert client.request("GET", server.url_for("/")).body == faults.BODY
+        assert server.accepted_connections == 1
+
+
+def test_drip_fed_response_never_trips_the_per_read_timeout(flavor: Flavor) -> None:
+    """About 50 bytes, one every 10 ms: the whole takes longer than the 0.3 s read timeout."""
+    with (
+        ScriptedServer(behaviour=faults.drip(interval=0.01)) as server,
+        flavor.client(read=0.3) as client,
+    ):
+        started = time.monotonic()
+        assert client.request("GET", server.url_for("/")).body == faults.BODY
+        assert time.monotonic() - started > 0.3
