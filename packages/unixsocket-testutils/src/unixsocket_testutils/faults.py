@@ -67,15 +67,21 @@ def not_http() -> Behaviour:
     return _after_request(b"this is not http\r\n\r\n")
 
 
+def _answer(conn: Connection, count: int) -> bool:
+    """Answer *count* requests with keep-alive; False if the client closed first."""
+    for _ in range(count):
+        request = conn.read_request()
+        if request is None:
+            return False
+        conn.reply(Reply(body=BODY), request)
+    return True
+
+
 def close_when_idle(responses: int = 1) -> Behaviour:
     """Answer *responses* requests with keep-alive, then close the idle connection."""
 
     def behaviour(conn: Connection) -> None:
-        for _ in range(responses):
-            request = conn.read_request()
-            if request is None:
-                return
-            conn.reply(Reply(body=BODY), request)
+        _answer(conn, responses)
 
     return behaviour
 
@@ -85,12 +91,8 @@ def close_after_reading(answered: int = 1) -> Behaviour:
     without answering (a reused connection that dies under the request)."""
 
     def behaviour(conn: Connection) -> None:
-        for _ in range(answered):
-            request = conn.read_request()
-            if request is None:
-                return
-            conn.reply(Reply(body=BODY), request)
-        conn.read_request()
+        if _answer(conn, answered):
+            conn.read_request()
 
     return behaviour
 
