@@ -108,4 +108,4 @@ def test_a_thousand_failed_connects_leave_no_descriptor(flavor: Flavor, sockdir:
             with flavor.raises(CONNECT):
                 client.request("GET", url)
         gc.collect()
-        assert open_fds() == before
+        assert open_fds() <= before  # (fewer when other tests' leftovers were collected)
