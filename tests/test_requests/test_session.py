@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+import requests.utils
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -111,6 +112,24 @@ def test_hooks_auth_and_cookies(session: Session, unix_server_factory: Any) -> N
     assert data["cookie"] == "token=abc"
     assert data["authorization"] == "Basic dXNlcjpwdw=="
     assert seen_by_hook == [200, 200]
+
+
+def test_netrc_is_not_read_for_sockets_but_session_auth_applies(
+    unix_server: UnixSocketServerThread, sockdir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = os.path.join(sockdir, "netrc")
+    with open(netrc, "w") as handle:
+        handle.write("default login netrc-user password netrc-pw\n")
+    os.chmod(netrc, 0o600)
+    monkeypatch.setenv("NETRC", netrc)
+    assert requests.utils.get_netrc_auth("http://example.com/") == ("netrc-user", "netrc-pw")
+    with Session() as session:
+        session.get(unix_server.url_for("/no-netrc"))
+        session.auth = ("session", "pw")
+        session.get(unix_server.url_for("/session-auth"))
+    plain, with_session_auth = unix_server.requests
+    assert plain.header("Authorization") is None
+    assert with_session_auth.header("Authorization") == "Basic c2Vzc2lvbjpwdw=="
 
 
 def test_request_timeout_forms(unix_server: UnixSocketServerThread) -> None:

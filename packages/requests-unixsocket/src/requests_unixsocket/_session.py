@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 from requests import sessions
+from requests.auth import AuthBase
 
 import unixsocket_url
 
@@ -28,13 +29,25 @@ CREDENTIALS = ("Authorization", "Cookie", "Proxy-Authorization")
 """Headers that never follow a redirect leaving (or, when allowed, entering) a socket."""
 
 
+class _NoCredentials(AuthBase):
+    """What ``Session.request`` gives a UNIX-socket request without ``auth``: nothing, in place
+    of requests' ``~/.netrc`` lookup (two ``stat`` calls per request, and a ``default`` entry
+    would hand its password to any local socket)."""
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        return r
+
+
+NO_CREDENTIALS = _NoCredentials()
+
+
 class Session(requests.Session):
     """A :class:`requests.Session` that also speaks ``http+unix://`` and ``https+unix://``.
 
     A :class:`UnixAdapter` is mounted for *url_scheme* (``http+unix://`` by default) and for
     ``https+unix://``. For UNIX-socket URLs the environment is never consulted (no proxy
     variables, no ``REQUESTS_CA_BUNDLE``, no proxy-bypass or DNS lookups); an explicit
-    proxy for a UNIX scheme raises ``ValueError``.
+    proxy for a UNIX scheme raises ``ValueError``; ``~/.netrc`` is not read for them either.
 
     Redirects on the same socket are followed (relative ``Location`` headers included); a
     redirect from another origin into a socket, or to a different socket, raises
@@ -72,6 +85,9 @@ class Session(requests.Session):
         """:meth:`requests.Session.request`; a malformed UNIX-socket URL raises ``InvalidURL``."""
         if isinstance(url, str):
             url = prepared_form(url, self.unix_schemes)
+            auth_given = len(args) > 5 or kwargs.get("auth") is not None  # (auth: 6th after url)
+            if not auth_given and self.auth is None and self._unix(url) is not None:
+                kwargs["auth"] = NO_CREDENTIALS
         return super().request(method, url, *args, **kwargs)
 
     def prepare_request(self, request: Request) -> PreparedRequest:
