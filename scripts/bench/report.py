@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import statistics
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from .cases import CLIENTS, SCENARIOS, TARGETS, Target
@@ -307,29 +308,30 @@ def chart(data: dict[str, Any], path: Path) -> None:
     ):
         clients = [c for c in CLIENTS if any(_runs(data, s.name, c) for s in group)]
         width = 0.8 / max(len(clients), 1)
+        colours = plt.get_cmap("tab20")
         for index, client in enumerate(clients):
             heights = []
             for s in group:
                 summ = summary(data, s.name, client)
                 heights.append(summ["median"] if summ and "median" in summ else 0)
             positions = [g + (index - len(clients) / 2 + 0.5) * width for g in range(len(group))]
-            colour = "C3" if client.startswith("ours") else None
-            hatch = "" if client.startswith("ours") else None
-            bars = axis.bar(
+            ours = client.startswith("ours")
+            axis.bar(
                 positions,
                 heights,
                 width,
                 label=client,
-                color=f"C{index % 10}" if colour is None else None,
-                edgecolor="black" if hatch == "" else None,
-                linewidth=1.2 if hatch == "" else 0,
+                color=colours(index),
+                hatch="//" if ours else None,
+                edgecolor="black" if ours else None,
+                linewidth=1.0 if ours else 0,
             )
-            del bars
         axis.set_xticks(range(len(group)))
-        axis.set_xticklabels([s.title.replace(", ", "\n") for s in group], fontsize=8)
+        # wrapped: side by side, the scenario titles would run into each other
+        axis.set_xticklabels([textwrap.fill(s.title, 16) for s in group], fontsize=8)
         axis.set_ylabel(label)
         axis.grid(axis="y", alpha=0.3)
-    axes[0].legend(fontsize=8, ncol=2, title="outlined: ours")
+    axes[0].legend(fontsize=8, ncol=2, title="hatched: ours")
     fig.suptitle("HTTP over a UNIX socket (nginx): medians per scenario")
     fig.tight_layout()
     fig.savefig(path, dpi=90)

@@ -116,6 +116,7 @@ def test_silent_server_is_a_read_timeout(flavor: Flavor) -> None:
             client.request("GET", server.url_for("/silent"))
         assert 0.3 <= time.monotonic() - started < 0.3 + 0.5
         assert "timed out" in raised.message.lower()
+        assert server.describe() in raised.message  # the socket is named
         check_recovers(flavor, client, server, connections=2)
 
 
@@ -128,6 +129,7 @@ def test_body_that_stalls_is_a_timeout(flavor: Flavor) -> None:
         with flavor.raises(kind) as raised:
             client.request("GET", server.url_for("/half"))
         assert "timed out" in raised.message.lower()
+        assert server.describe() in raised.message  # the socket is named
         check_recovers(flavor, client, server, connections=2)
 
 

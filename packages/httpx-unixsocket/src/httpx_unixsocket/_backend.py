@@ -137,9 +137,9 @@ class SyncUnixStream(httpcore.NetworkStream):
             self._read_size.update(asked, len(data), max_bytes)
             return data
         except socket.timeout as exc:
-            raise httpcore.ReadTimeout(str(exc) or "timed out") from exc
+            raise httpcore.ReadTimeout(_io_message("reading from", self._address, exc)) from exc
         except OSError as exc:
-            raise httpcore.ReadError(str(exc)) from exc
+            raise httpcore.ReadError(_io_message("reading from", self._address, exc)) from exc
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         view = memoryview(buffer)
@@ -149,9 +149,9 @@ class SyncUnixStream(httpcore.NetworkStream):
                 sent = self._sock.send(view)
                 view = view[sent:]
         except socket.timeout as exc:
-            raise httpcore.WriteTimeout(str(exc) or "timed out") from exc
+            raise httpcore.WriteTimeout(_io_message("writing to", self._address, exc)) from exc
         except OSError as exc:
-            raise httpcore.WriteError(str(exc)) from exc
+            raise httpcore.WriteError(_io_message("writing to", self._address, exc)) from exc
 
     def close(self) -> None:
         self._sock.close()
@@ -312,11 +312,11 @@ class AsyncUnixStream(httpcore.AsyncNetworkStream):
             with anyio.fail_after(timeout):
                 return await self._stream.receive(max_bytes)
         except TimeoutError as exc:
-            raise httpcore.ReadTimeout("timed out") from exc
+            raise httpcore.ReadTimeout(_io_message("reading from", self._address, exc)) from exc
         except anyio.EndOfStream:
             return b""
         except _READ_ERRORS as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+            raise httpcore.ReadError(_io_message("reading from", self._address, exc)) from exc
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
@@ -325,9 +325,9 @@ class AsyncUnixStream(httpcore.AsyncNetworkStream):
             with anyio.fail_after(timeout):
                 await self._stream.send(buffer)
         except TimeoutError as exc:
-            raise httpcore.WriteTimeout("timed out") from exc
+            raise httpcore.WriteTimeout(_io_message("writing to", self._address, exc)) from exc
         except _READ_ERRORS as exc:
-            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+            raise httpcore.WriteError(_io_message("writing to", self._address, exc)) from exc
 
     async def aclose(self) -> None:
         await self._stream.aclose()
@@ -414,6 +414,15 @@ class AsyncUnixBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await anyio.sleep(seconds)
+
+
+def _io_message(doing: str, address: SocketAddress, exc: BaseException) -> str:
+    """``timed out reading from UNIX socket '/run/app.sock'`` (or the error's own words)."""
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        detail = "timed out"
+    else:
+        detail = str(exc) or type(exc).__name__
+    return f"{detail} {doing} UNIX socket '{describe_address(address)}'"
 
 
 def _tls_message(address: SocketAddress, exc: BaseException) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import LocationValueError
+from urllib3.exceptions import LocationValueError, ReadTimeoutError
 
 import unixsocket_url
 from unixsocket_url import SocketAddress
@@ -58,14 +58,20 @@ class _UnixPoolMixin(_PoolBase):
     ) -> BaseHTTPResponse:
         reused = getattr(conn, "sock", None) is not None
         try:
-            response = super()._make_request(conn, *args, **kwargs)
-        except ConnectionResetError:  # http.client's RemoteDisconnected included
-            if not (reused and _resendable(args, kwargs)):
+            try:
+                response = super()._make_request(conn, *args, **kwargs)
+            except ConnectionResetError:  # http.client's RemoteDisconnected included
+                if not (reused and _resendable(args, kwargs)):
+                    raise
+                # The keep-alive race: the server closed the idle connection as the request
+                # went out, before answering. Nothing was processed; send it once more.
+                conn.close()
+                response = super()._make_request(conn, *args, **kwargs)
+        except ReadTimeoutError as exc:
+            if exc.pool is not None:
                 raise
-            # The keep-alive race: the server closed the idle connection as the request went
-            # out, before answering. Nothing was processed; send it once more, newly connected.
-            conn.close()
-            response = super()._make_request(conn, *args, **kwargs)
+            # urllib3 2 preloads the body before the response knows its pool: name the socket
+            raise ReadTimeoutError(self, exc.url, "Read timed out.") from exc
         # Set here: by the time urlopen returns, the connection may be back in the pool. (urllib3
         # 1.26 returns the http.client response here, which its response keeps as
         # _original_response; see peer_credentials.)
