@@ -278,6 +278,25 @@ scripts/bench/run --quick    # small sizes, 2 rounds, under a minute; prints the
 - The urllib3 clients get `maxsize=8` (one connection per thread); every other client runs
   with its defaults.
 
+## Where the time goes
+
+From profiles (cProfile, 2,000 requests against this nginx) of what remains:
+
+- **requests flavor, one path**: requests' own machinery is nearly all of it: urllib3's
+  `urlopen` with http.client about half, `Session.prepare_request` about a quarter, building the
+  response, cookies and merging settings most of the rest. This package's own steps (URL checks,
+  the pool look-up, the keep-alive-race guard) are under 3 %. It skips what
+  requests-unixsocket2 pays for: the environment's proxy settings and two `stat` calls per
+  request for `~/.netrc`. With Python 3.12 and requests 2.34, 40 environment variables cost
+  requests-unixsocket2 only some 10 to 30 µs a request, so the "40 environment variables"
+  target (0.80×) would take replacing requests' Session machinery, which both share.
+- **httpx sync download**: every byte goes through the kernel copy (`recv`, about a quarter
+  of the time), h11's receive buffer, and httpx's re-chunking into the 1 MiB pieces asked for
+  (`BytesIO` writes, about a quarter); httpx's own transport pays the same, with 64 KiB reads.
+- **httpx async**: httpcore imports `sniffio` for every lock, event and semaphore it makes;
+  without it each failed import scans `sys.path`, 40 % of an async request. httpx-unixsocket
+  depends on sniffio, so both async httpx rows here run with it.
+
 ![Benchmark chart](assets/benchmarks.png)
 
 ## Results
