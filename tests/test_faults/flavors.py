@@ -165,7 +165,8 @@ class RequestsClient:
     @contextlib.contextmanager
     def stream(self, url: str) -> Iterator[Callable[[int], bytes]]:
         with self.session.get(url, stream=True, timeout=self.timeout) as response:
-            yield response.raw.read
+            chunks = response.iter_content(1)
+            yield lambda n: b"".join(next(chunks, b"") for _ in range(n))
 
     def close(self) -> None:
         self.session.close()

@@ -148,3 +148,15 @@ def test_drip_fed_response_never_trips_the_per_read_timeout(flavor: Flavor) -> N
         started = time.monotonic()
         assert client.request("GET", server.url_for("/")).body == faults.BODY
         assert time.monotonic() - started > 0.3
+
+
+def test_streamed_body_cut_short_raises(flavor: Flavor) -> None:
+    """Read in pieces, a body short of its Content-Length still fails (urllib3 1.26 too)."""
+    with (
+        ScriptedServer(behaviour=first_connection(faults.short_content_length(100))) as server,
+        flavor.client() as client,
+    ):
+        with flavor.raises(BROKEN), client.stream(server.url_for("/cut")) as read:
+            while read(10):
+                pass
+        check_recovers(flavor, client, server, connections=2)

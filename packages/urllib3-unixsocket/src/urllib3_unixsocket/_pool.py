@@ -79,7 +79,12 @@ class _UnixPoolMixin(_PoolBase):
         return response
 
     def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> BaseHTTPResponse:
-        """urllib3's ``urlopen`` with *url* a path, or a URL of this pool's socket."""
+        """urllib3's ``urlopen`` with *url* a path, or a URL of this pool's socket.
+
+        A body cut short of its ``Content-Length`` raises ``ProtocolError`` in urllib3 1.26 as
+        in 2.x (1.26 leaves ``enforce_content_length`` off: streamed reads end quietly short).
+        """
+        kwargs.setdefault("enforce_content_length", True)
         if kwargs.get("assert_same_host", True) and not self.is_same_host(url):
             return super().urlopen(method, url, *args, **kwargs)  # raises HostChangedError
         return super().urlopen(method, self._request_target(url), *args, **kwargs)
