@@ -28,16 +28,11 @@ OURS = PeerCredentials(pid=os.getpid(), uid=os.getuid(), gid=os.getgid())
 NOT_OURS = os.getuid() + 1
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[UnixSocketServerThread]:
+@pytest.fixture
+def fresh() -> Iterator[UnixSocketServerThread]:
+    """A server of the test's own: connection counts see no other test's clients."""
     with UnixSocketServerThread() as server:
         yield server
-
-
-@pytest.fixture
-def fresh(server: UnixSocketServerThread) -> UnixSocketServerThread:
-    server.reset()
-    return server
 
 
 @pytest.fixture
