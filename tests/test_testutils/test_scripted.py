@@ -61,7 +61,8 @@ def test_behaviour_errors_are_recorded() -> None:
         raise RuntimeError("script bug")
 
     with ScriptedServer(behaviour=broken) as server:
-        exchange(server.address, b"")
+        with unixsocket_url.connect(server.address, timeout=5) as sock:
+            assert sock.recv(1) == b""  # the failed script's connection is closed
         server.wait_until(lambda s: s.closed_connections == 1)
         (error,) = server.errors
         assert str(error) == "script bug"
