@@ -7,6 +7,7 @@ the fresh virtual environments (default 3.9, the oldest supported).
 from __future__ import annotations
 
 import email.parser
+import json
 import shutil
 import subprocess
 import sys
@@ -91,22 +92,44 @@ def install_alone(name: str, module: str, wheel: Path, python: str) -> None:
                 env_python,
                 "--find-links",
                 str(DIST),
+                # uv caches a local wheel by its file name: a rebuilt 0.1.0 would be replaced
+                # by the one cached from an earlier build. Our packages are always read afresh.
+                *(f"--refresh-package={sibling}" for sibling in PACKAGES),
                 str(wheel),
             ]
         )
         probe = (
             "import importlib, importlib.metadata as m, json, sys\n"
             f"mod = importlib.import_module({module!r})\n"
-            "siblings = {d.metadata['Name']: d.version for d in m.distributions()\n"
+            "siblings = {d.metadata['Name']: [d.version, {str(f): f.hash.value\n"
+            "            for f in d.files or () if f.hash}] for d in m.distributions()\n"
             f"            if d.metadata['Name'] in {sorted(PACKAGES)!r}}}\n"
             "print(json.dumps([mod.__version__, siblings]))\n"
         )
         out = run([env_python, "-c", probe])
         run([uv, "pip", "check", "--quiet", "--python", env_python])
-    version, siblings = __import__("json").loads(out)
-    if version != VERSION or any(v != VERSION for v in siblings.values()):
+    version, siblings = json.loads(out)
+    if version != VERSION or any(v != VERSION for v, _ in siblings.values()):
         fail(f"{name}: a sibling did not come from dist/: {siblings}")
+    for sibling, (_, installed) in siblings.items():
+        built = wheel_hashes(PACKAGES[sibling])
+        stale = sorted(path for path, digest in built.items() if installed.get(path) != digest)
+        if stale:
+            fail(f"{name}: the installed {sibling} is not the one in dist/ (differs: {stale})")
     print(f"ok  {wheel.name:<45} alone in Python {python}, with {sorted(siblings)}")
+
+
+def wheel_hashes(module: str) -> dict[str, str]:
+    """The package files' sha256 digests, as the wheel in dist/ records them."""
+    wheel = DIST / f"{module}-{VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        record = archive.read(f"{module}-{VERSION}.dist-info/RECORD").decode()
+    rows = (line.split(",") for line in record.splitlines() if line)
+    return {
+        path: digest.removeprefix("sha256=")
+        for path, digest, _ in rows
+        if path.startswith(f"{module}/")
+    }
 
 
 def run(command: list[str]) -> str:
