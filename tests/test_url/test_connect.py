@@ -224,6 +224,26 @@ def test_attempt_hands_over_a_non_blocking_socket(listener: socket.socket) -> No
         assert sock.fileno() >= 0  # leaving the block did not close a detached socket
 
 
+def test_run_waits_out_a_full_backlog_and_keeps_the_credentials(
+    full_backlog: socket.socket,
+) -> None:
+    def accept_one() -> None:
+        full_backlog.accept()[0].close()
+
+    timer = threading.Timer(0.1, accept_one)
+    timer.start()
+    try:
+        with ConnectAttempt(full_backlog.getsockname(), timeout=3) as attempt:
+            sock = attempt.run()
+        with sock:
+            assert sock.gettimeout() == 3
+            if LINUX:
+                assert attempt.peer_credentials is not None
+                assert attempt.peer_credentials.pid == os.getpid()
+    finally:
+        timer.join()
+
+
 def test_detach_before_connected_is_an_error(listener: socket.socket) -> None:
     with ConnectAttempt(listener.getsockname()) as attempt, pytest.raises(RuntimeError):
         attempt.detach()

@@ -202,9 +202,7 @@ class SyncUnixBackend(httpcore.NetworkBackend):
             with ConnectAttempt(
                 address, timeout, expected_peer_uid=self.expected_peer_uid
             ) as attempt:
-                while (delay := attempt.step()) is not None:
-                    time.sleep(delay)
-                sock = attempt.detach()
+                sock = attempt.run()
         except UnixConnectTimeout as exc:
             raise httpcore.ConnectTimeout(str(exc)) from exc
         except UnixConnectError as exc:

@@ -33,9 +33,10 @@ class ConnectAttempt:
     """One connection to *address*, within *timeout* seconds (``None``: no limit).
 
     Drive it with ``step()`` until it returns ``None``, then ``detach()`` the connected,
-    non-blocking socket. ``step()`` raises :class:`UnixConnectError` (or
-    :class:`UnixConnectTimeout`) naming the socket; the socket is closed by then. Use it as a
-    context manager, or call ``close()``, so an abandoned attempt (cancelled) closes too.
+    non-blocking socket (or call ``run()``, which does both with ``time.sleep``). ``step()``
+    raises :class:`UnixConnectError` (or :class:`UnixConnectTimeout`) naming the socket; the
+    socket is closed by then. Use it as a context manager, or call ``close()``, so an abandoned
+    attempt (cancelled) closes too.
 
     Once connected, ``peer_credentials`` holds the server's :class:`PeerCredentials` (``None``
     where ``SO_PEERCRED`` is not available). With *expected_peer_uid*, a server run by another
@@ -93,6 +94,15 @@ class ConnectAttempt:
             self._check_peer(self._sock)
         self._connected = True
         return None
+
+    def run(self) -> socket.socket:
+        """Connect, sleeping (``time.sleep``) while the backlog is full: the blocking way to
+        drive ``step()``. Returns the detached socket with ``settimeout(timeout)`` applied."""
+        while (delay := self.step()) is not None:
+            time.sleep(delay)
+        sock = self.detach()
+        sock.settimeout(self.timeout)
+        return sock
 
     def detach(self) -> socket.socket:
         """Hand over the connected socket (non-blocking); the attempt no longer owns it."""
@@ -202,11 +212,7 @@ def connect(
     on failure.
     """
     with ConnectAttempt(address, timeout, expected_peer_uid=expected_peer_uid) as attempt:
-        while (delay := attempt.step()) is not None:
-            time.sleep(delay)
-        sock = attempt.detach()
-    sock.settimeout(timeout)
-    return sock
+        return attempt.run()
 
 
 def _message(address: SocketAddress, reason: str) -> str:

@@ -7,7 +7,6 @@ import os
 import socket
 import stat
 import sys
-import time
 from typing import Any
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -78,16 +77,13 @@ class UnixHTTPConnection(HTTPConnection):
             with unixsocket_url.ConnectAttempt(
                 self.address, connect_timeout, expected_peer_uid=self.expected_peer_uid
             ) as attempt:
-                while (delay := attempt.step()) is not None:
-                    time.sleep(delay)
-                sock = attempt.detach()
+                sock = attempt.run()
         except UnixConnectTimeout as exc:
             raise ConnectTimeoutError(self, str(exc)) from exc
         except UnixConnectError as exc:
             if not exc.retryable:
                 raise SocketAccessDenied(str(exc), self.address) from exc
             raise NewConnectionError(self, str(exc)) from exc
-        sock.settimeout(connect_timeout)
         self.peer_credentials = attempt.peer_credentials
         try:
             for option in self.socket_options or ():
