@@ -51,7 +51,3 @@ def flavor(request: pytest.FixtureRequest) -> Iterator[Flavor]:
     """Each flavor in turn; the test fails if it leaves a socket behind (ResourceWarning)."""
     yield request.param
     gc.collect()  # surface unclosed sockets here, as errors (warnings are errors in this suite)
-
-
-def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))

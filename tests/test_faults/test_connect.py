@@ -7,12 +7,13 @@ import threading
 import time
 
 import pytest
+from support.descriptors import open_files, opened_since
 
 from unixsocket_testutils import ScriptedServer, UnixSocketServerThread
 from unixsocket_testutils.faults import BAD_SOCKETS, bad_socket
 from unixsocket_url import build_url
 
-from .conftest import ConnectLog, open_fds
+from .conftest import ConnectLog
 from .flavors import CONNECT, CONNECT_TIMEOUT, Flavor
 
 REASONS = {
@@ -103,9 +104,9 @@ def test_a_thousand_failed_connects_leave_no_descriptor(flavor: Flavor, sockdir:
         with flavor.raises(CONNECT):  # warm up: imports, pools, the event loop
             client.request("GET", url)
         gc.collect()
-        before = open_fds()
+        before = open_files()
         for _ in range(1000):
             with flavor.raises(CONNECT):
                 client.request("GET", url)
         gc.collect()
-        assert open_fds() <= before  # (fewer when other tests' leftovers were collected)
+        assert not opened_since(before)

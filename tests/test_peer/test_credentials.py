@@ -15,6 +15,7 @@ import httpx
 import pytest
 import requests
 import urllib3
+from support.descriptors import open_files, opened_since
 from urllib3.util.retry import Retry
 
 import httpx_unixsocket
@@ -98,11 +99,10 @@ def test_connect_attempt_records_the_credentials(fresh: UnixSocketServerThread) 
 def test_connect_refuses_another_user_and_closes_the_socket(listener: socket.socket) -> None:
     path = listener.getsockname()
     gc.collect()
-    fds = len(os.listdir("/proc/self/fd"))
+    before = open_files()
     with pytest.raises(UnexpectedPeer) as info:
         unixsocket_url.connect(path, 5, expected_peer_uid=NOT_OURS)
-    # not more than before (another test's leftovers may be collected meanwhile)
-    assert len(os.listdir("/proc/self/fd")) <= fds
+    assert not opened_since(before)
     exc = info.value
     assert str(exc) == (
         f"cannot connect to UNIX socket '{path}': it is served by uid {os.getuid()} "

@@ -11,15 +11,12 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from support.descriptors import open_files, opened_since
 
 from unixsocket_url import ConnectAttempt, UnixConnectError, UnixConnectTimeout, connect
 
 LINUX = os.uname().sysname == "Linux"
 needs_linux = pytest.mark.skipif(not LINUX, reason="abstract names and /proc are Linux-only")
-
-
-def _open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
 
 
 def test_connects_to_a_listening_path(listener: socket.socket) -> None:
@@ -267,13 +264,13 @@ def test_path_over_107_bytes_is_reached_through_a_directory_fd(sockdir: str) -> 
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
             server.bind(f"/proc/self/fd/{fd}/s.sock")
             server.listen(1)
-            before = _open_fds()
+            before = open_files()
             with connect(path, timeout=1) as sock:
                 conn, _ = server.accept()
                 with conn:
                     sock.sendall(b"x")
                     assert conn.recv(1) == b"x"
-            assert _open_fds() == before  # the directory fd was closed
+            assert not opened_since(before)  # the directory fd was closed
     finally:
         os.close(fd)
 
@@ -296,9 +293,9 @@ def test_long_path_whose_directory_is_missing(sockdir: str) -> None:
 def test_no_descriptor_leaks_after_many_failed_connects(sockdir: str) -> None:
     missing = os.path.join(sockdir, "missing.sock")
     long_missing = os.path.join(_long_dir(sockdir), "missing.sock")
-    before = _open_fds()
+    before = open_files()
     for _ in range(500):
         for path in (missing, long_missing):
             with pytest.raises(UnixConnectError):
                 connect(path)
-    assert _open_fds() == before
+    assert not opened_since(before)
