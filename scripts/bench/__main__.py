@@ -24,6 +24,8 @@ from .cases import CLIENTS, ORDINARY_ENVIRONMENT, PEER_CLIENTS, SCENARIOS
 from .server import Nginx
 
 ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PYTHON = "3.12"
+"""The Python of the published page (docs/benchmarks.md)."""
 
 
 def base_environment() -> dict[str, str]:
@@ -81,7 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         "--docs",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="write docs/benchmarks.md and the chart (default: yes, except with --quick)",
+        help="write docs/benchmarks.md and the chart (default: for a full run on 3.12 only)",
+    )
+    parser.add_argument(
+        "--python",
+        default=DEFAULT_PYTHON,
+        help=f"the Python every client runs on: {DEFAULT_PYTHON} (the published page), 3.11 "
+        "or 3.9 (scripts/bench/run picks the Hatch environments)",
     )
     parser.add_argument("--render", type=Path, help="only render the docs from a results file")
     args = parser.parse_args(argv)
@@ -92,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         print(report.markdown(rendered))
         return 0
 
+    running = ".".join(platform.python_version_tuple()[:2])
+    if args.python != running:
+        parser.error(f"--python {args.python}, but this is Python {running}: use scripts/bench/run")
     rounds = args.rounds or (2 if args.quick else 5)
     requests = args.requests or (300 if args.quick else 2000)
     size = (args.size or (16 if args.quick else 256)) << 20
@@ -156,13 +167,15 @@ def main(argv: list[str] | None = None) -> int:
                     data["runs"].append({**run, **result, "requests": spec["requests"]})
                     print(report.progress_line(data["runs"][-1], size), flush=True)
     data["elapsed"] = time.monotonic() - started
-    args.out = (
-        args.out or ROOT / "build" / "bench" / f"results{'-quick' if args.quick else ''}.json"
+    suffix = ("-quick" if args.quick else "") + (
+        "" if args.python == DEFAULT_PYTHON else f"-py{args.python}"
     )
+    args.out = args.out or ROOT / "build" / "bench" / f"results{suffix}.json"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, indent=1))
     print(f"\nresults: {args.out} ({data['elapsed']:.0f} s)\n")
-    if args.docs if args.docs is not None else not args.quick:
+    published = not args.quick and args.python == DEFAULT_PYTHON
+    if args.docs if args.docs is not None else published:
         report.write_docs(data, ROOT)
         print("wrote docs/benchmarks.md and docs/assets/benchmarks.png\n")
     print(report.markdown(data))

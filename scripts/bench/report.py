@@ -252,6 +252,7 @@ installs it on Debian and Ubuntu):
 ```sh
 scripts/bench/run            # the full run: about 6 minutes on 2 cores; rewrites this page
 scripts/bench/run --quick    # small sizes, 2 rounds, under a minute; prints the tables only
+scripts/bench/run --python 3.9 --only get,env40   # on Python 3.9 (or 3.11); tables only
 ```
 
 ## How it is measured
@@ -266,7 +267,8 @@ scripts/bench/run --quick    # small sizes, 2 rounds, under a minute; prints the
 - **Clients**: every case (a client in a scenario) runs in a fresh Python process with the same
   3 environment variables (40 in the "environment" scenario), warms up with 50 requests, then
   is timed. requests-unixsocket2 installs the same import name as our requests flavor, so it
-  runs from its own Hatch environment (`bench-peers`).
+  runs from its own Hatch environment (`bench-peers`); there is a pair of environments for
+  each Python `--python` takes.
 - **Rounds**: each round runs every case once; the order of the clients rotates from round to
   round, so drift of the machine touches them all alike. Figures are medians with min–max over
   the rounds; ratios are the median of the ratios measured within one round.
@@ -287,12 +289,20 @@ From profiles (cProfile, 2,000 requests against this nginx) of what remains:
   response, cookies and merging settings most of the rest. This package's own steps (URL checks,
   the pool look-up, the keep-alive-race guard) are under 3 %. It skips what
   requests-unixsocket2 pays for: the environment's proxy settings and two `stat` calls per
-  request for `~/.netrc`. With Python 3.12 and requests 2.34, 40 environment variables cost
-  requests-unixsocket2 only some 10 to 30 µs a request, so the "40 environment variables"
-  target (0.80×) would take replacing requests' Session machinery, which both share.
-- **httpx sync download**: every byte goes through the kernel copy (`recv`, about a quarter
-  of the time), h11's receive buffer, and httpx's re-chunking into the 1 MiB pieces asked for
-  (`BytesIO` writes, about a quarter); httpx's own transport pays the same, with 64 KiB reads.
+  request for `~/.netrc`.
+- **The environment depends on the Python**: requests reads the proxy settings from
+  `os.environ` (two to four passes) on every request. With 40 variables instead of 3,
+  requests' `merge_environment_settings` takes 147 µs instead of 28 on Python 3.9, 107 instead
+  of 28 on 3.11, 42 instead of 24 on 3.10, and only 27 instead of 15 on 3.12 (and 3.13).
+  This page is measured on 3.12, where the "40 environment variables" scenario barely differs
+  from the plain one; `--python 3.9` shows what the skipped scan saves (11 rounds: ours 464 µs
+  against requests-unixsocket2's 656, a ratio of 0.71×; 0.84× on 3.11).
+- **httpx sync download**: every byte goes through the kernel copy (`recv`), h11's receive
+  buffer, and httpx's re-chunking into the 1 MiB pieces asked for (`BytesIO` writes); httpx's
+  own transport pays the same, with 64 KiB reads. Reads grow to 512 KiB, not more: nginx
+  fills about 256 KiB a call, and a read allocates what it asks, so 1 MiB asks left the
+  allocator trimming and re-faulting pages (the same download swung between 1.2 and 3.3 GB/s
+  from one process to the next).
 - **httpx async**: httpcore imports `sniffio` for every lock, event and semaphore it makes;
   without it each failed import scans `sys.path`, 40 % of an async request. httpx-unixsocket
   depends on sniffio, so both async httpx rows here run with it.
