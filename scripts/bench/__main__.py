@@ -72,7 +72,7 @@ def run_case(nginx: Nginx, python: str, spec: dict[str, Any], timeout: float) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench/run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, 2 rounds (< 1 min)")
-    parser.add_argument("--rounds", type=int, help="rounds (default 5; 2 with --quick)")
+    parser.add_argument("--rounds", type=int, help="rounds (default 9; 2 with --quick)")
     parser.add_argument("--requests", type=int, help="requests per small-GET case (2000)")
     parser.add_argument("--size", type=int, help="MiB per transfer (256; 16 with --quick)")
     parser.add_argument("--only", help="comma-separated scenarios to run")
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     running = ".".join(platform.python_version_tuple()[:2])
     if args.python != running:
         parser.error(f"--python {args.python}, but this is Python {running}: use scripts/bench/run")
-    rounds = args.rounds or (2 if args.quick else 5)
+    rounds = args.rounds or (2 if args.quick else 9)
     requests = args.requests or (300 if args.quick else 2000)
     size = (args.size or (16 if args.quick else 256)) << 20
     timeout = 30.0 if args.quick else 60.0

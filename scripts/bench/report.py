@@ -250,7 +250,7 @@ Rerun it on your machine (Linux, nginx from your distribution's packages: `scrip
 installs it on Debian and Ubuntu):
 
 ```sh
-scripts/bench/run            # the full run: about 6 minutes on 2 cores; rewrites this page
+scripts/bench/run            # the full run: about 8 minutes on 2 cores; rewrites this page
 scripts/bench/run --quick    # small sizes, 2 rounds, under a minute; prints the tables only
 scripts/bench/run --python 3.9 --only get,env40   # on Python 3.9 (or 3.11); tables only
 ```
