@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 import requests
 import urllib3
+from support.httpx_flavor import httpx
 
 from unixsocket_testutils import RecordedRequest, Reply, ScriptedServer, echo
 

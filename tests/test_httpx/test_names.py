@@ -6,10 +6,16 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
-import httpx
 import pytest
+from support.httpx_flavor import (
+    PACKAGE,
+    AsyncClient,
+    AsyncUnixTransport,
+    Client,
+    UnixTransport,
+    httpx,
+)
 
-from httpx_unixsocket import AsyncClient, AsyncUnixTransport, Client, UnixTransport
 from unixsocket_testutils import UnixSocketServerThread
 from unixsocket_testutils.pytest_plugin import UnixServerFactory
 from unixsocket_url import build_url
@@ -59,7 +65,7 @@ def test_bare_mount_refuses_an_ambiguous_name(twins: tuple[str, str]) -> None:
     ):
         client.get(hand_written(upper))
     message = str(info.value)
-    assert "httpx_unixsocket.Client" in message
+    assert f"{PACKAGE}.Client" in message
     assert "App.sock" in message
     assert "app.sock" in message
 

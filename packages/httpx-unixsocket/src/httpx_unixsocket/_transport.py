@@ -255,7 +255,7 @@ class UnixTransport(httpx.BaseTransport):
         limits: httpx.Limits = DEFAULT_LIMITS,
         proxy: None = None,
         retries: int = 0,
-        socket_options: Iterable[Any] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
         server_hostname: str | None = None,
         expected_peer_uid: int | None = None,
     ) -> None:
@@ -332,7 +332,7 @@ class AsyncUnixTransport(httpx.AsyncBaseTransport):
         limits: httpx.Limits = DEFAULT_LIMITS,
         proxy: None = None,
         retries: int = 0,
-        socket_options: Iterable[Any] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
         server_hostname: str | None = None,
         expected_peer_uid: int | None = None,
     ) -> None:
