@@ -23,7 +23,7 @@ from unixsocket_url import SCHEMES, UnixConnectError, normalize_address
 from ._backend import AsyncUnixBackend, SyncUnixBackend, origin_host
 from ._peer import with_peer_credentials
 from ._pool import AsyncConnectionPool, ConnectionPool
-from ._resolve import UNIX_SOCKET_EXTENSION, resolve
+from ._resolve import UNIX_SOCKET_EXTENSION, Decisions, resolve
 
 if TYPE_CHECKING:
     import os
@@ -119,6 +119,7 @@ class _Setup:
         self.socket: SocketAddress | None = None if socket is None else normalize_address(socket)
         self.server_hostname = server_hostname
         self.ssl_context = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
+        self.decisions = Decisions()
 
     def httpcore_request(self, request: httpx.Request, content: Any) -> httpcore.Request:
         scheme, address = self._route(request)
@@ -153,7 +154,7 @@ class _Setup:
             if self.socket is not None:
                 return SCHEMES[scheme].encode("ascii"), self.socket
             return SCHEMES[scheme].encode("ascii"), resolve(
-                request.url, request.extensions.get(UNIX_SOCKET_EXTENSION)
+                request.url, request.extensions.get(UNIX_SOCKET_EXTENSION), self.decisions
             )
         if self.socket is not None and scheme in ("http", "https"):
             return scheme.encode("ascii"), self.socket
