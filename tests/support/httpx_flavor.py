@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,11 +61,15 @@ else:
     peer_credentials = httpx_unixsocket.peer_credentials
 
 
+_HTTPX2_NAMES = re.compile(r"\b(httpx2_unixsocket|httpx2-unixsocket|httpx2|httpcore2)\b")
+
+
 def renamed(code: str) -> str:
-    """*code* (an httpx example) as the flavor under test runs it: for httpx2, the rename
-    that makes httpx2-unixsocket from httpx-unixsocket (``scripts/generate_httpx2.py``)."""
+    """*code*, an example for either flavor, as the flavor under test runs it: for httpx2, the
+    rename that makes httpx2-unixsocket from httpx-unixsocket (``scripts/generate_httpx2.py``);
+    for httpx, an httpx2 example with the names taken back."""
     if LIBRARY == "httpx":
-        return code
+        return _HTTPX2_NAMES.sub(lambda m: m[1].replace("2", ""), code)
     spec = importlib.util.spec_from_file_location("generate_httpx2", GENERATOR)
     assert spec is not None
     assert spec.loader is not None

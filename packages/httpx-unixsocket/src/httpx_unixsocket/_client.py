@@ -17,7 +17,7 @@ tested on both): event hooks cannot change the next redirect request, and a user
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import httpx
 
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 _REFUSED = "httpx_unixsocket.redirect_refused"
 """Extension set on a redirect request the client refuses to send (holds the reason)."""
 _CREDENTIALS = ("Authorization", "Proxy-Authorization", "Cookie")
+_R = TypeVar("_R")
+_Redirect = Callable[[httpx.Request, httpx.Response], _R]
+"""One of httpx's own redirect steps (``_redirect_url``, ``_build_redirect_request``)."""
 
 
 class RedirectRefused(httpx.RequestError):
@@ -162,6 +165,21 @@ class _UnixRouting:
             refusal = None
         return source, parse_url(target_url).address, refusal
 
+    def redirect_url(
+        self, request: httpx.Request, response: httpx.Response, upstream: _Redirect[httpx.URL]
+    ) -> httpx.URL:
+        """The URL a redirect goes to: httpx's (*upstream*) unless it is a UNIX-socket one."""
+        target = self.redirect_target(request, response.headers["Location"])[2]
+        return upstream(request, response) if target is None else httpx.URL(target)
+
+    def redirect_request(
+        self, request: httpx.Request, response: httpx.Response, upstream: _Redirect[httpx.Request]
+    ) -> httpx.Request:
+        """httpx's redirect request (*upstream*) with the socket, refusal and credentials
+        settled by :meth:`check_redirect` and :meth:`finish_redirect`."""
+        source, target, refusal = self.check_redirect(request, response)
+        return self.finish_redirect(upstream(request, response), source, target, refusal)
+
     @staticmethod
     def finish_redirect(
         new: httpx.Request,
@@ -246,15 +264,12 @@ class Client(httpx.Client):
         return super()._transport_for_url(url)
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
-        target = self._unix.redirect_target(request, response.headers["Location"])[2]
-        return super()._redirect_url(request, response) if target is None else httpx.URL(target)
+        return self._unix.redirect_url(request, response, super()._redirect_url)
 
     def _build_redirect_request(
         self, request: httpx.Request, response: httpx.Response
     ) -> httpx.Request:
-        source, target, refusal = self._unix.check_redirect(request, response)
-        new = super()._build_redirect_request(request, response)
-        return self._unix.finish_redirect(new, source, target, refusal)
+        return self._unix.redirect_request(request, response, super()._build_redirect_request)
 
     def _send_single_request(self, request: httpx.Request) -> httpx.Response:
         refusal = request.extensions.get(_REFUSED)
@@ -317,15 +332,12 @@ class AsyncClient(httpx.AsyncClient):
         return super()._transport_for_url(url)
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
-        target = self._unix.redirect_target(request, response.headers["Location"])[2]
-        return super()._redirect_url(request, response) if target is None else httpx.URL(target)
+        return self._unix.redirect_url(request, response, super()._redirect_url)
 
     def _build_redirect_request(
         self, request: httpx.Request, response: httpx.Response
     ) -> httpx.Request:
-        source, target, refusal = self._unix.check_redirect(request, response)
-        new = super()._build_redirect_request(request, response)
-        return self._unix.finish_redirect(new, source, target, refusal)
+        return self._unix.redirect_request(request, response, super()._build_redirect_request)
 
     async def _send_single_request(self, request: httpx.Request) -> httpx.Response:
         refusal = request.extensions.get(_REFUSED)

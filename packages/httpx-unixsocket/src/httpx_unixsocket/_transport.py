@@ -13,7 +13,7 @@ import collections.abc
 import contextlib
 import importlib.util
 import ssl
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 import httpcore
 import httpx
@@ -41,6 +41,7 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 """httpx's own default pool limits."""
 
 _T = TypeVar("_T")
+_Pool = TypeVar("_Pool", ConnectionPool, AsyncConnectionPool)
 
 
 class SocketAccessDenied(httpx.ConnectError):
@@ -229,20 +230,8 @@ class _AsyncRequestBody:
             await aclose()
 
 
-class UnixTransport(httpx.BaseTransport):
-    """An httpx transport for ``http+unix://`` and ``https+unix://`` URLs.
-
-    Mount it (``httpx.Client(mounts={"http+unix://": UnixTransport()})``) or let
-    :class:`httpx_unixsocket.Client` do it. With *socket*, every request goes to that socket
-    whatever its URL, ``http://`` ones included (like httpx's ``uds=``). The other options are
-    those of :class:`httpx.HTTPTransport`; *server_hostname* is the name a TLS certificate is
-    checked against (default ``localhost``; a request's ``sni_hostname`` extension wins), and
-    *trust_env* only affects ``SSL_CERT_FILE``/``SSL_CERT_DIR``: proxies never apply.
-
-    *expected_peer_uid* refuses a socket served by another user before any byte of the request
-    is sent (Linux only); that and permission denied raise :class:`SocketAccessDenied`, never
-    retried. Responses carry the server's credentials (:func:`peer_credentials`).
-    """
+class _UnixTransportBase(Generic[_Pool]):
+    """The options both transports take (see :class:`UnixTransport`), and the pool they make."""
 
     def __init__(
         self,
@@ -268,9 +257,10 @@ class UnixTransport(httpx.BaseTransport):
             http2=http2,
             proxy=proxy,
             server_hostname=server_hostname,
-            name="UnixTransport",
+            name=type(self).__name__,
         )
-        self._pool = ConnectionPool(
+        self._pool: _Pool = self._connection_pool(
+            expected_peer_uid,
             ssl_context=self._setup.ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
@@ -279,13 +269,36 @@ class UnixTransport(httpx.BaseTransport):
             http2=http2,
             retries=retries,
             socket_options=socket_options,
-            network_backend=SyncUnixBackend(expected_peer_uid=expected_peer_uid),
         )
+
+    def _connection_pool(self, expected_peer_uid: int | None, **options: Any) -> _Pool:
+        """The httpcore pool with *options*, dialing through a UNIX network backend."""
+        raise NotImplementedError
 
     @property
     def socket(self) -> SocketAddress | None:
         """The socket of single-socket mode, or ``None`` when URLs name their sockets."""
         return self._setup.socket
+
+
+class UnixTransport(_UnixTransportBase[ConnectionPool], httpx.BaseTransport):
+    """An httpx transport for ``http+unix://`` and ``https+unix://`` URLs.
+
+    Mount it (``httpx.Client(mounts={"http+unix://": UnixTransport()})``) or let
+    :class:`httpx_unixsocket.Client` do it. With *socket*, every request goes to that socket
+    whatever its URL, ``http://`` ones included (like httpx's ``uds=``). The other options are
+    those of :class:`httpx.HTTPTransport`; *server_hostname* is the name a TLS certificate is
+    checked against (default ``localhost``; a request's ``sni_hostname`` extension wins), and
+    *trust_env* only affects ``SSL_CERT_FILE``/``SSL_CERT_DIR``: proxies never apply.
+
+    *expected_peer_uid* refuses a socket served by another user before any byte of the request
+    is sent (Linux only); that and permission denied raise :class:`SocketAccessDenied`, never
+    retried. Responses carry the server's credentials (:func:`peer_credentials`).
+    """
+
+    def _connection_pool(self, expected_peer_uid: int | None, **options: Any) -> ConnectionPool:
+        backend = SyncUnixBackend(expected_peer_uid=expected_peer_uid)
+        return ConnectionPool(network_backend=backend, **options)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not isinstance(request.stream, httpx.SyncByteStream):
@@ -318,51 +331,14 @@ class UnixTransport(httpx.BaseTransport):
             self._pool.__exit__(exc_type, exc_value, traceback)
 
 
-class AsyncUnixTransport(httpx.AsyncBaseTransport):
+class AsyncUnixTransport(_UnixTransportBase[AsyncConnectionPool], httpx.AsyncBaseTransport):
     """The asyncio/trio twin of :class:`UnixTransport`, with the same options."""
 
-    def __init__(
-        self,
-        *,
-        socket: SocketLike | None = None,
-        verify: VerifyTypes = True,
-        cert: CertTypes | None = None,
-        trust_env: bool = True,
-        http1: bool = True,
-        http2: bool = False,
-        limits: httpx.Limits = DEFAULT_LIMITS,
-        proxy: None = None,
-        retries: int = 0,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-        server_hostname: str | None = None,
-        expected_peer_uid: int | None = None,
-    ) -> None:
-        self._setup = _Setup(
-            socket=socket,
-            verify=verify,
-            cert=cert,
-            trust_env=trust_env,
-            http2=http2,
-            proxy=proxy,
-            server_hostname=server_hostname,
-            name="AsyncUnixTransport",
-        )
-        self._pool = AsyncConnectionPool(
-            ssl_context=self._setup.ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=http1,
-            http2=http2,
-            retries=retries,
-            socket_options=socket_options,
-            network_backend=AsyncUnixBackend(expected_peer_uid=expected_peer_uid),
-        )
-
-    @property
-    def socket(self) -> SocketAddress | None:
-        """The socket of single-socket mode, or ``None`` when URLs name their sockets."""
-        return self._setup.socket
+    def _connection_pool(
+        self, expected_peer_uid: int | None, **options: Any
+    ) -> AsyncConnectionPool:
+        backend = AsyncUnixBackend(expected_peer_uid=expected_peer_uid)
+        return AsyncConnectionPool(network_backend=backend, **options)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not isinstance(request.stream, httpx.AsyncByteStream):

@@ -18,7 +18,7 @@ tested on both): event hooks cannot change the next redirect request, and a user
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import httpx2
 
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 _REFUSED = "httpx2_unixsocket.redirect_refused"
 """Extension set on a redirect request the client refuses to send (holds the reason)."""
 _CREDENTIALS = ("Authorization", "Proxy-Authorization", "Cookie")
+_R = TypeVar("_R")
+_Redirect = Callable[[httpx2.Request, httpx2.Response], _R]
+"""One of httpx2's own redirect steps (``_redirect_url``, ``_build_redirect_request``)."""
 
 
 class RedirectRefused(httpx2.RequestError):
@@ -163,6 +166,21 @@ class _UnixRouting:
             refusal = None
         return source, parse_url(target_url).address, refusal
 
+    def redirect_url(
+        self, request: httpx2.Request, response: httpx2.Response, upstream: _Redirect[httpx2.URL]
+    ) -> httpx2.URL:
+        """The URL a redirect goes to: httpx2's (*upstream*) unless it is a UNIX-socket one."""
+        target = self.redirect_target(request, response.headers["Location"])[2]
+        return upstream(request, response) if target is None else httpx2.URL(target)
+
+    def redirect_request(
+        self, request: httpx2.Request, response: httpx2.Response, upstream: _Redirect[httpx2.Request]
+    ) -> httpx2.Request:
+        """httpx2's redirect request (*upstream*) with the socket, refusal and credentials
+        settled by :meth:`check_redirect` and :meth:`finish_redirect`."""
+        source, target, refusal = self.check_redirect(request, response)
+        return self.finish_redirect(upstream(request, response), source, target, refusal)
+
     @staticmethod
     def finish_redirect(
         new: httpx2.Request,
@@ -247,15 +265,12 @@ class Client(httpx2.Client):
         return super()._transport_for_url(url)
 
     def _redirect_url(self, request: httpx2.Request, response: httpx2.Response) -> httpx2.URL:
-        target = self._unix.redirect_target(request, response.headers["Location"])[2]
-        return super()._redirect_url(request, response) if target is None else httpx2.URL(target)
+        return self._unix.redirect_url(request, response, super()._redirect_url)
 
     def _build_redirect_request(
         self, request: httpx2.Request, response: httpx2.Response
     ) -> httpx2.Request:
-        source, target, refusal = self._unix.check_redirect(request, response)
-        new = super()._build_redirect_request(request, response)
-        return self._unix.finish_redirect(new, source, target, refusal)
+        return self._unix.redirect_request(request, response, super()._build_redirect_request)
 
     def _send_single_request(self, request: httpx2.Request) -> httpx2.Response:
         refusal = request.extensions.get(_REFUSED)
@@ -318,15 +333,12 @@ class AsyncClient(httpx2.AsyncClient):
         return super()._transport_for_url(url)
 
     def _redirect_url(self, request: httpx2.Request, response: httpx2.Response) -> httpx2.URL:
-        target = self._unix.redirect_target(request, response.headers["Location"])[2]
-        return super()._redirect_url(request, response) if target is None else httpx2.URL(target)
+        return self._unix.redirect_url(request, response, super()._redirect_url)
 
     def _build_redirect_request(
         self, request: httpx2.Request, response: httpx2.Response
     ) -> httpx2.Request:
-        source, target, refusal = self._unix.check_redirect(request, response)
-        new = super()._build_redirect_request(request, response)
-        return self._unix.finish_redirect(new, source, target, refusal)
+        return self._unix.redirect_request(request, response, super()._build_redirect_request)
 
     async def _send_single_request(self, request: httpx2.Request) -> httpx2.Response:
         refusal = request.extensions.get(_REFUSED)

@@ -14,7 +14,7 @@ import collections.abc
 import contextlib
 import importlib.util
 import ssl
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 import httpcore2
 import httpx2
@@ -42,6 +42,7 @@ DEFAULT_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20
 """httpx2's own default pool limits."""
 
 _T = TypeVar("_T")
+_Pool = TypeVar("_Pool", ConnectionPool, AsyncConnectionPool)
 
 
 class SocketAccessDenied(httpx2.ConnectError):
@@ -230,20 +231,8 @@ class _AsyncRequestBody:
             await aclose()
 
 
-class UnixTransport(httpx2.BaseTransport):
-    """An httpx2 transport for ``http+unix://`` and ``https+unix://`` URLs.
-
-    Mount it (``httpx2.Client(mounts={"http+unix://": UnixTransport()})``) or let
-    :class:`httpx2_unixsocket.Client` do it. With *socket*, every request goes to that socket
-    whatever its URL, ``http://`` ones included (like httpx2's ``uds=``). The other options are
-    those of :class:`httpx2.HTTPTransport`; *server_hostname* is the name a TLS certificate is
-    checked against (default ``localhost``; a request's ``sni_hostname`` extension wins), and
-    *trust_env* only affects ``SSL_CERT_FILE``/``SSL_CERT_DIR``: proxies never apply.
-
-    *expected_peer_uid* refuses a socket served by another user before any byte of the request
-    is sent (Linux only); that and permission denied raise :class:`SocketAccessDenied`, never
-    retried. Responses carry the server's credentials (:func:`peer_credentials`).
-    """
+class _UnixTransportBase(Generic[_Pool]):
+    """The options both transports take (see :class:`UnixTransport`), and the pool they make."""
 
     def __init__(
         self,
@@ -269,9 +258,10 @@ class UnixTransport(httpx2.BaseTransport):
             http2=http2,
             proxy=proxy,
             server_hostname=server_hostname,
-            name="UnixTransport",
+            name=type(self).__name__,
         )
-        self._pool = ConnectionPool(
+        self._pool: _Pool = self._connection_pool(
+            expected_peer_uid,
             ssl_context=self._setup.ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
@@ -280,13 +270,36 @@ class UnixTransport(httpx2.BaseTransport):
             http2=http2,
             retries=retries,
             socket_options=socket_options,
-            network_backend=SyncUnixBackend(expected_peer_uid=expected_peer_uid),
         )
+
+    def _connection_pool(self, expected_peer_uid: int | None, **options: Any) -> _Pool:
+        """The httpcore2 pool with *options*, dialing through a UNIX network backend."""
+        raise NotImplementedError
 
     @property
     def socket(self) -> SocketAddress | None:
         """The socket of single-socket mode, or ``None`` when URLs name their sockets."""
         return self._setup.socket
+
+
+class UnixTransport(_UnixTransportBase[ConnectionPool], httpx2.BaseTransport):
+    """An httpx2 transport for ``http+unix://`` and ``https+unix://`` URLs.
+
+    Mount it (``httpx2.Client(mounts={"http+unix://": UnixTransport()})``) or let
+    :class:`httpx2_unixsocket.Client` do it. With *socket*, every request goes to that socket
+    whatever its URL, ``http://`` ones included (like httpx2's ``uds=``). The other options are
+    those of :class:`httpx2.HTTPTransport`; *server_hostname* is the name a TLS certificate is
+    checked against (default ``localhost``; a request's ``sni_hostname`` extension wins), and
+    *trust_env* only affects ``SSL_CERT_FILE``/``SSL_CERT_DIR``: proxies never apply.
+
+    *expected_peer_uid* refuses a socket served by another user before any byte of the request
+    is sent (Linux only); that and permission denied raise :class:`SocketAccessDenied`, never
+    retried. Responses carry the server's credentials (:func:`peer_credentials`).
+    """
+
+    def _connection_pool(self, expected_peer_uid: int | None, **options: Any) -> ConnectionPool:
+        backend = SyncUnixBackend(expected_peer_uid=expected_peer_uid)
+        return ConnectionPool(network_backend=backend, **options)
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         if not isinstance(request.stream, httpx2.SyncByteStream):
@@ -319,51 +332,14 @@ class UnixTransport(httpx2.BaseTransport):
             self._pool.__exit__(exc_type, exc_value, traceback)
 
 
-class AsyncUnixTransport(httpx2.AsyncBaseTransport):
+class AsyncUnixTransport(_UnixTransportBase[AsyncConnectionPool], httpx2.AsyncBaseTransport):
     """The asyncio/trio twin of :class:`UnixTransport`, with the same options."""
 
-    def __init__(
-        self,
-        *,
-        socket: SocketLike | None = None,
-        verify: VerifyTypes = True,
-        cert: CertTypes | None = None,
-        trust_env: bool = True,
-        http1: bool = True,
-        http2: bool = False,
-        limits: httpx2.Limits = DEFAULT_LIMITS,
-        proxy: None = None,
-        retries: int = 0,
-        socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
-        server_hostname: str | None = None,
-        expected_peer_uid: int | None = None,
-    ) -> None:
-        self._setup = _Setup(
-            socket=socket,
-            verify=verify,
-            cert=cert,
-            trust_env=trust_env,
-            http2=http2,
-            proxy=proxy,
-            server_hostname=server_hostname,
-            name="AsyncUnixTransport",
-        )
-        self._pool = AsyncConnectionPool(
-            ssl_context=self._setup.ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=http1,
-            http2=http2,
-            retries=retries,
-            socket_options=socket_options,
-            network_backend=AsyncUnixBackend(expected_peer_uid=expected_peer_uid),
-        )
-
-    @property
-    def socket(self) -> SocketAddress | None:
-        """The socket of single-socket mode, or ``None`` when URLs name their sockets."""
-        return self._setup.socket
+    def _connection_pool(
+        self, expected_peer_uid: int | None, **options: Any
+    ) -> AsyncConnectionPool:
+        backend = AsyncUnixBackend(expected_peer_uid=expected_peer_uid)
+        return AsyncConnectionPool(network_backend=backend, **options)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         if not isinstance(request.stream, httpx2.AsyncByteStream):
