@@ -96,6 +96,14 @@ class _UnixRouting:
         self.allow_socket_redirects = allow_socket_redirects
         self.base: tuple[bytes, SocketAddress] | None = None
 
+    def client_options(self, kwargs: dict[str, Any], transport: object) -> dict[str, Any]:
+        """The httpx client's *kwargs* with its base URL canonical and *transport* mounted for
+        both UNIX schemes (under the caller's own mounts)."""
+        if "base_url" in kwargs:
+            kwargs = {**kwargs, "base_url": self.set_base(kwargs["base_url"])}
+        mounts = {"http+unix://": transport, "https+unix://": transport}
+        return {**kwargs, "mounts": {**mounts, **(kwargs.get("mounts") or {})}}
+
     def set_base(self, url: httpx.URL | str) -> httpx.URL | str:
         self.base = None
         if isinstance(url, str) and is_unix_url(url):
@@ -205,36 +213,14 @@ class _UnixRouting:
         return new
 
 
-class Client(httpx.Client):
-    """An :class:`httpx.Client` that also sends ``http+unix://`` and ``https+unix://`` URLs.
+class _UnixClient:
+    """The properties both clients add or change (the state is their ``_unix`` routing)."""
 
-    Takes every :class:`httpx.Client` argument; ``verify``, ``cert``, ``trust_env``, ``http1``,
-    ``http2`` and ``limits`` configure the UNIX transport as well. Ordinary URLs behave exactly as
-    in httpx. *allow_socket_redirects* lets redirects into a socket from elsewhere, or to another
-    socket, be followed (credentials are stripped all the same). *expected_peer_uid* goes to
-    the UNIX transport: a socket served by another user raises :class:`SocketAccessDenied`
-    before any byte of the request is sent (Linux only).
-    """
+    _unix: _UnixRouting
+    if TYPE_CHECKING:  # httpx's, next in the clients' method resolution order
+        _base_url: httpx.URL
 
-    def __init__(
-        self,
-        *,
-        allow_socket_redirects: bool = False,
-        expected_peer_uid: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        routing = _UnixRouting(allow_socket_redirects)
-        if "base_url" in kwargs:
-            kwargs["base_url"] = routing.set_base(kwargs["base_url"])
-        transport = UnixTransport(expected_peer_uid=expected_peer_uid, **_transport_kwargs(kwargs))
-        kwargs["mounts"] = {
-            "http+unix://": transport,
-            "https+unix://": transport,
-            **(kwargs.get("mounts") or {}),
-        }
-        super().__init__(**kwargs)
-        self._unix = routing
-        self._unix_transport = transport
+        def _enforce_trailing_slash(self, url: httpx.URL) -> httpx.URL: ...
 
     @property
     def allow_socket_redirects(self) -> bool:
@@ -253,6 +239,31 @@ class Client(httpx.Client):
     @base_url.setter
     def base_url(self, url: httpx.URL | str) -> None:
         self._base_url = self._enforce_trailing_slash(httpx.URL(self._unix.set_base(url)))
+
+
+class Client(_UnixClient, httpx.Client):
+    """An :class:`httpx.Client` that also sends ``http+unix://`` and ``https+unix://`` URLs.
+
+    Takes every :class:`httpx.Client` argument; ``verify``, ``cert``, ``trust_env``, ``http1``,
+    ``http2`` and ``limits`` configure the UNIX transport as well. Ordinary URLs behave exactly as
+    in httpx. *allow_socket_redirects* lets redirects into a socket from elsewhere, or to another
+    socket, be followed (credentials are stripped all the same). *expected_peer_uid* goes to
+    the UNIX transport: a socket served by another user raises :class:`SocketAccessDenied`
+    before any byte of the request is sent (Linux only).
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_socket_redirects: bool = False,
+        expected_peer_uid: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        routing = _UnixRouting(allow_socket_redirects)
+        transport = UnixTransport(expected_peer_uid=expected_peer_uid, **_transport_kwargs(kwargs))
+        super().__init__(**routing.client_options(kwargs, transport))
+        self._unix = routing
+        self._unix_transport = transport
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
         url, address = self._unix.prepare(url)
@@ -278,7 +289,7 @@ class Client(httpx.Client):
         return super()._send_single_request(request)
 
 
-class AsyncClient(httpx.AsyncClient):
+class AsyncClient(_UnixClient, httpx.AsyncClient):
     """An :class:`httpx.AsyncClient` that also sends ``http+unix://`` and ``https+unix://``
     URLs, on asyncio or trio; see :class:`Client`."""
 
@@ -290,37 +301,12 @@ class AsyncClient(httpx.AsyncClient):
         **kwargs: Any,
     ) -> None:
         routing = _UnixRouting(allow_socket_redirects)
-        if "base_url" in kwargs:
-            kwargs["base_url"] = routing.set_base(kwargs["base_url"])
         transport = AsyncUnixTransport(
             expected_peer_uid=expected_peer_uid, **_transport_kwargs(kwargs)
         )
-        kwargs["mounts"] = {
-            "http+unix://": transport,
-            "https+unix://": transport,
-            **(kwargs.get("mounts") or {}),
-        }
-        super().__init__(**kwargs)
+        super().__init__(**routing.client_options(kwargs, transport))
         self._unix = routing
         self._unix_transport = transport
-
-    @property
-    def allow_socket_redirects(self) -> bool:
-        """Whether redirects into a socket from elsewhere, or to another socket, are followed."""
-        return self._unix.allow_socket_redirects
-
-    @allow_socket_redirects.setter
-    def allow_socket_redirects(self, value: bool) -> None:
-        self._unix.allow_socket_redirects = value
-
-    @property
-    def base_url(self) -> httpx.URL:
-        """The base URL (a UNIX one is re-encoded so its socket name survives lowercasing)."""
-        return self._base_url
-
-    @base_url.setter
-    def base_url(self, url: httpx.URL | str) -> None:
-        self._base_url = self._enforce_trailing_slash(httpx.URL(self._unix.set_base(url)))
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
         url, address = self._unix.prepare(url)
