@@ -11,8 +11,9 @@ On top of mounting the transports, the clients do what a mounted transport alone
   that leaves the socket.
 
 Four private httpx2 methods are overridden (``_transport_for_url``, ``_redirect_url``,
-``_build_redirect_request``, ``_send_single_request``; the same signatures in httpx 0.27 and 0.28,
-tested on both): event hooks cannot change the next redirect request, and a user can replace them.
+``_build_redirect_request``, ``_send_single_request``; the same signatures in httpx 0.27, 0.28
+and httpx2 2.16, tested on each): event hooks cannot change the next redirect request, and a user
+can replace them.
 """
 
 from __future__ import annotations
