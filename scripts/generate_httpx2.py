@@ -16,6 +16,7 @@ makes now, without writing.
 from __future__ import annotations
 
 import io
+import os
 import re
 import sys
 import tokenize
@@ -96,6 +97,7 @@ def main(argv: list[str]) -> int:
         print("usage: generate_httpx2.py [--check]", file=sys.stderr)
         return 2
     wanted = generated()
+    shown = os.path.relpath(TARGET, ROOT)
     present = {p.name: p.read_bytes() for p in TARGET.glob("*") if p.is_file()}
     stale = sorted(
         name for name in wanted.keys() | present.keys() if wanted.get(name) != present.get(name)
@@ -103,8 +105,7 @@ def main(argv: list[str]) -> int:
     if check:
         if stale:
             print(
-                f"{TARGET.relative_to(ROOT)} is stale ({', '.join(stale)}): "
-                "run python scripts/generate_httpx2.py",
+                f"{shown} is stale ({', '.join(stale)}): run python scripts/generate_httpx2.py",
                 file=sys.stderr,
             )
             return 1
@@ -115,7 +116,7 @@ def main(argv: list[str]) -> int:
             (TARGET / name).write_bytes(wanted[name])
         else:
             (TARGET / name).unlink()
-    print(f"{TARGET.relative_to(ROOT)}: {len(stale)} file(s) written or removed")
+    print(f"{shown}: {len(stale)} file(s) written or removed")
     return 0
 
 
