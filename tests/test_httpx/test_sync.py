@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from importlib.metadata import requires
 from pathlib import Path
 
@@ -46,6 +48,14 @@ def test_depends_on_httpx_and_httpcore_not_requests() -> None:
     }
     assert {LIBRARY, CORE, "unixsocket-url", "anyio"} <= names
     assert not names & {"requests", "urllib3", "httpx", "httpcore"} - {LIBRARY, CORE}
+
+
+def test_imports_no_other_flavors_library() -> None:
+    """httpx2-unixsocket never imports httpx or httpcore (and httpx-unixsocket never httpx2)."""
+    other = {"httpx": ("httpx2", "httpcore2"), "httpx2": ("httpx", "httpcore")}[LIBRARY]
+    probe = f"import sys, {PACKAGE}; print(sorted(set(sys.modules) & {set(other)!r}))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_many_paths_share_one_connection(unix_server: UnixSocketServerThread) -> None:
