@@ -17,6 +17,7 @@ can replace them.
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -140,11 +141,9 @@ class _UnixRouting:
     def redirect_target(
         self, request: httpx.Request, location: str
     ) -> tuple[SocketAddress | None, str, str | None]:
-        """The socket the request was on, its URL, and the redirect's canonical UNIX URL.
-
-        httpx cannot resolve a relative location against a ``http+unix`` URL (its ``join``
-        drops the host), and it lowercases an absolute one: both are rebuilt here.
-        """
+        """The socket the request was on, its URL, and the redirect's URL when that leads to a
+        UNIX socket, resolved by :func:`unixsocket_url.join_url` (httpx cannot resolve a
+        relative location against a ``http+unix`` URL: its ``join`` drops the host)."""
         source: SocketAddress | None = None
         source_url = str(request.url)
         if request.url.scheme in SCHEMES:
@@ -152,12 +151,21 @@ class _UnixRouting:
             source = carried if carried is not None else parse_request_url(request.url)
             target_path = request.url.raw_path.decode("ascii")
             source_url = build_url(source, target_path, scheme=request.url.scheme)
-            location = join_url(source_url, location)
-        if not is_unix_url(location):
-            return source, source_url, None
+        target = join_url(source_url, location)
+        return source, source_url, target if is_unix_url(target) else None
+
+    def redirect_url(self, request: httpx.Request, location: str) -> httpx.URL | None:
+        """The URL a redirect to a UNIX socket goes to, rebuilt so httpx's lowercasing keeps
+        the socket; ``None`` for any other redirect (httpx's own rules apply)."""
+        source, _, target = self.redirect_target(request, location)
+        if target is None:
+            return None
         try:
-            return source, source_url, _canonical(location)[0]
+            return _canonical_url(target)[0]
         except httpx.InvalidURL as exc:
+            if source is None and not self.allow_socket_redirects:
+                with contextlib.suppress(httpx.InvalidURL):
+                    return httpx.URL(target)  # refused before it is sent: check_redirect
             raise httpx.RemoteProtocolError(
                 f"Invalid URL in location header: {exc}.", request=request
             ) from None
@@ -165,23 +173,30 @@ class _UnixRouting:
     def check_redirect(
         self, request: httpx.Request, response: httpx.Response
     ) -> tuple[SocketAddress | None, SocketAddress | None, str | None]:
-        """The socket the request was on, the one the redirect goes to, and a refusal."""
+        """The socket the request was on, the one the redirect goes to, and a refusal.
+
+        A malformed socket URL that is not refused is left to :meth:`redirect_url` to report.
+        """
         source, source_url, target_url = self.redirect_target(request, response.headers["Location"])
         if target_url is None:
             return source, None, None
-        refusal = redirect_refusal(source_url, target_url)
-        if refusal is not None and self.allow_socket_redirects:
-            refusal = None
-        return source, parse_url(target_url).address, refusal
+        try:
+            if not self.allow_socket_redirects:
+                refusal = redirect_refusal(source_url, target_url)
+                if refusal is not None:
+                    return source, None, refusal
+            return source, parse_url(target_url).address, None
+        except InvalidURL:
+            return source, None, None
 
-    def redirect_url(
+    def next_url(
         self, request: httpx.Request, response: httpx.Response, upstream: _Redirect[httpx.URL]
     ) -> httpx.URL:
-        """The URL a redirect goes to: httpx's (*upstream*) unless it is a UNIX-socket one."""
-        target = self.redirect_target(request, response.headers["Location"])[2]
-        return upstream(request, response) if target is None else httpx.URL(target)
+        """The URL a redirect goes to: :meth:`redirect_url`'s, or httpx's (*upstream*)."""
+        target = self.redirect_url(request, response.headers["Location"])
+        return upstream(request, response) if target is None else target
 
-    def redirect_request(
+    def next_request(
         self, request: httpx.Request, response: httpx.Response, upstream: _Redirect[httpx.Request]
     ) -> httpx.Request:
         """httpx's redirect request (*upstream*) with the socket, refusal and credentials
@@ -276,12 +291,12 @@ class Client(_UnixClient, httpx.Client):
         return super()._transport_for_url(url)
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
-        return self._unix.redirect_url(request, response, super()._redirect_url)
+        return self._unix.next_url(request, response, super()._redirect_url)
 
     def _build_redirect_request(
         self, request: httpx.Request, response: httpx.Response
     ) -> httpx.Request:
-        return self._unix.redirect_request(request, response, super()._build_redirect_request)
+        return self._unix.next_request(request, response, super()._build_redirect_request)
 
     def _send_single_request(self, request: httpx.Request) -> httpx.Response:
         refusal = request.extensions.get(_REFUSED)
@@ -319,12 +334,12 @@ class AsyncClient(_UnixClient, httpx.AsyncClient):
         return super()._transport_for_url(url)
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
-        return self._unix.redirect_url(request, response, super()._redirect_url)
+        return self._unix.next_url(request, response, super()._redirect_url)
 
     def _build_redirect_request(
         self, request: httpx.Request, response: httpx.Response
     ) -> httpx.Request:
-        return self._unix.redirect_request(request, response, super()._build_redirect_request)
+        return self._unix.next_request(request, response, super()._build_redirect_request)
 
     async def _send_single_request(self, request: httpx.Request) -> httpx.Response:
         refusal = request.extensions.get(_REFUSED)

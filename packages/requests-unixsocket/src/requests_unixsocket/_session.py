@@ -125,14 +125,20 @@ class Session(requests.Session):
 
     # -- redirects ---------------------------------------------------------------------------
     def get_redirect_target(self, resp: Response) -> str | None:
-        """The redirect's URL; a relative ``Location`` on a socket stays on that socket."""
+        """The redirect's URL as :func:`unixsocket_url.join_url` resolves it when it leads to a
+        socket (a relative ``Location`` on a socket stays on that socket; a socket scheme
+        however written is seen as one); requests' own rules otherwise."""
         location = super().get_redirect_target(resp)
+        if location is None:
+            return None
         source = self._unix(resp.url)
-        if location is None or source is None or _ABSOLUTE.match(location):
+        joined = unixsocket_url.join_url(source or resp.url, location)
+        if not unixsocket_url.is_unix_url(joined):
             return location
-        joined = unixsocket_url.join_url(source, location)
-        # back to the scheme the caller used (a custom url_scheme, say)
-        return resp.url.partition("://")[0] + joined[joined.index("://") :]
+        if source is not None and not _ABSOLUTE.match(location):
+            # relative: back to the scheme the caller used (a custom url_scheme, say)
+            return resp.url.partition("://")[0] + joined[joined.index("://") :]
+        return joined
 
     def resolve_redirects(
         self, resp: Response, req: PreparedRequest, *args: Any, **kwargs: Any
