@@ -6,6 +6,7 @@ the fresh virtual environments (default 3.9, the oldest supported).
 
 from __future__ import annotations
 
+import ast
 import email.parser
 import json
 import shutil
@@ -26,7 +27,23 @@ PACKAGES = {
     "requests-unixsocket": "requests_unixsocket",
     "httpx-unixsocket": "httpx_unixsocket",
 }
-VERSION = "0.1.0"
+
+
+def release_version() -> str:
+    """The release line's version: ``__version__`` in every package's ``__init__.py`` (the one
+    source Hatch builds the metadata from), the same in all of them."""
+    versions = set()
+    for name, module in PACKAGES.items():
+        init = ROOT / "packages" / name / "src" / module / "__init__.py"
+        for node in ast.parse(init.read_text()).body:
+            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "__version__":
+                versions.add(ast.literal_eval(node.value))
+    if len(versions) != 1:
+        raise SystemExit(f"check-packages: expected one version for all packages, got {versions}")
+    return str(versions.pop())
+
+
+VERSION = release_version()
 
 
 def fail(message: str) -> NoReturn:
@@ -92,7 +109,7 @@ def install_alone(name: str, module: str, wheel: Path, python: str) -> None:
                 env_python,
                 "--find-links",
                 str(DIST),
-                # uv caches a local wheel by its file name: a rebuilt 0.1.0 would be replaced
+                # uv caches a local wheel by its file name: a rebuilt 1.0.0 would be replaced
                 # by the one cached from an earlier build. Our packages are always read afresh.
                 *(f"--refresh-package={sibling}" for sibling in PACKAGES),
                 str(wheel),

@@ -21,7 +21,7 @@ from ._peer import peer_credentials as peer_credentials
 from ._session import Session as Session
 from ._urls import DEFAULT_SCHEME as DEFAULT_SCHEME
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 __all__ = [
     "DEFAULT_SCHEME",
