@@ -5,6 +5,7 @@ and the module functions keep its API, on keep-alive pools per socket (urllib3-u
 a safe redirect policy and error messages that name the socket.
 """
 
+from . import adapters as adapters
 from ._adapter import UnixAdapter as UnixAdapter
 from ._api import delete as delete
 from ._api import get as get

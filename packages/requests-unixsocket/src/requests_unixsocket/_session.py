@@ -71,7 +71,7 @@ class Session(requests.Session):
         self.allow_socket_redirects = allow_socket_redirects
         """Follow redirects into a socket from other origins, and between sockets."""
         self.unix_schemes = frozenset({"http+unix", "https+unix", scheme_of(url_scheme)})
-        adapter = UnixAdapter(expected_peer_uid=expected_peer_uid)
+        adapter = _adapter_class()(expected_peer_uid=expected_peer_uid)
         self.mount(url_scheme, adapter)
         self.mount("https+unix://", adapter)
         if scheme_of(url_scheme) != "http+unix":
@@ -178,6 +178,15 @@ class Session(requests.Session):
                 prepared_request.headers.pop(name, None)
         if unix_target is None:  # off the socket: requests' own rules (.netrc) for the new host
             super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+
+
+def _adapter_class() -> type[UnixAdapter]:
+    """``requests_unixsocket.UnixAdapter`` as the package holds it now: tests written for
+    requests-unixsocket replace that name (``mock.patch``) to change what ``Session`` mounts."""
+    import requests_unixsocket
+
+    adapter: type[UnixAdapter] = requests_unixsocket.UnixAdapter
+    return adapter
 
 
 def _same_socket(source: str | None, target: str | None) -> bool:

@@ -42,6 +42,18 @@ def canonical_url(url: str, schemes: Iterable[str] = ()) -> str | None:
     return None
 
 
+def unix_url(url: str) -> str | None:
+    """*url* as a ``http+unix``/``https+unix`` URL, or None for ``http(s)://``.
+
+    Any other scheme the adapter is mounted for (``Session(url_scheme="http+docker://")``)
+    names a socket too.
+    """
+    scheme = url.partition("://")[0].lower()
+    if scheme in ("http", "https"):
+        return None
+    return canonical_url(url, (scheme,))
+
+
 def parse(url: str) -> unixsocket_url.UnixSocketURL:
     """:func:`unixsocket_url.parse_url`, raising requests' ``InvalidURL`` (same message)."""
     try:
