@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+import urllib.parse
 
 import pytest
 import requests
@@ -189,3 +190,87 @@ def test_scheme_relative_redirect_to_another_socket_is_refused(
     with pytest.raises(RedirectRefused, match="different socket"):
         session.get(server.url_for("/go"))
     assert other.accepted_connections == 0
+
+
+# -- a bare UnixAdapter mounted on requests' own Session (HTTPie's plugin, hand-made sessions) --
+@pytest.fixture
+def bare_session() -> Iterator[requests.Session]:
+    with requests.Session() as s:
+        s.mount("http+unix://", requests_unixsocket.UnixAdapter())
+        yield s
+
+
+def test_bare_adapter_follows_relative_redirects(
+    bare_session: requests.Session, unix_server_factory: Any
+) -> None:
+    server = unix_server_factory(
+        redirecting_app(
+            {
+                "/start": ("302 Found", "/landed"),
+                "/a/b": ("301 Moved", "c?x=1"),
+                "/q": ("302", "?p=2"),
+                "/dot": ("303 See Other", "../up"),
+            }
+        )
+    )
+    response = bare_session.get(server.url_for("/start"))
+    assert response.text == "GET /landed "
+    assert response.url == server.url_for("/landed")
+    (redirect,) = response.history
+    assert redirect.headers["Location"] == server.url_for("/landed")
+    assert redirect.raw.headers["Location"] == "/landed"  # what the server sent
+    assert bare_session.get(server.url_for("/a/b")).text == "GET /a/c "
+    assert bare_session.get(server.url_for("/q")).text == "GET /q "
+    assert bare_session.post(server.url_for("/dot"), data=b"x").text == "GET /up "
+    targets = [seen.target for seen in server.requests]
+    assert targets == ["/start", "/landed", "/a/b", "/a/c?x=1", "/q", "/q?p=2", "/dot", "/up"]
+    assert server.accepted_connections == 1
+    # the standard library's tables are left as they were
+    assert not {"http+unix", "https+unix"} & {*urllib.parse.uses_relative, *urllib.parse.uses_netloc}
+
+
+def test_bare_adapter_follows_absolute_same_socket_redirects(
+    bare_session: requests.Session, unix_server_factory: Any
+) -> None:
+    locations: dict[str, tuple[str, str]] = {}
+    server = unix_server_factory(redirecting_app(locations))
+    locations["/start"] = ("307 Temporary Redirect", server.url_for("/again"))
+    response = bare_session.post(server.url_for("/start"), data=b"payload", auth=("u", "p"))
+    assert response.text == "POST /again payload"
+    assert response.history[0].headers["Location"] == server.url_for("/again")
+    assert server.requests[1].header("Authorization") == "Basic dTpw"
+
+
+def test_bare_adapter_step_by_step_as_httpie(
+    bare_session: requests.Session, unix_server_factory: Any
+) -> None:
+    """``allow_redirects=False`` and ``response.next``: how HTTPie's ``--follow`` walks."""
+    server = unix_server_factory(redirecting_app({"/start": ("302 Found", "/landed")}))
+    response = bare_session.get(server.url_for("/start"), allow_redirects=False)
+    assert response.next is not None
+    assert response.next.url == server.url_for("/landed")
+    assert bare_session.send(response.next).text == "GET /landed "
+
+
+def test_bare_adapter_custom_scheme(unix_server_factory: Any) -> None:
+    server = unix_server_factory(redirecting_app({"/start": ("302 Found", "/landed")}))
+    url = server.url_for("/start").replace("http+unix://", "http+docker://")
+    with requests.Session() as session:
+        session.mount("http+docker://", requests_unixsocket.UnixAdapter())
+        response = session.get(url)
+    assert response.url == url.replace("/start", "/landed")
+    assert response.text == "GET /landed "
+
+
+def test_bare_adapter_leaves_the_refusals_to_our_session(
+    bare_session: requests.Session, unix_server_factory: Any
+) -> None:
+    """What only ``requests_unixsocket.Session`` refuses (docs/migration.md says so): a bare
+    adapter follows a redirect to another socket, as requests follows any redirect; requests'
+    own rule still drops ``Authorization`` when the URL's host (the socket) changes."""
+    other = unix_server_factory()
+    server = unix_server_factory(redirecting_app({"/go": ("302 Found", other.url_for("/x"))}))
+    response = bare_session.get(server.url_for("/go"), auth=("u", "p"))
+    assert response.status_code == 200
+    (seen,) = other.requests
+    assert seen.header("Authorization") is None

@@ -13,7 +13,7 @@ import urllib3_unixsocket
 from urllib3_unixsocket import UnixPoolManager
 
 from ._errors import SocketAccessDenied
-from ._urls import parse, unix_url
+from ._urls import absolute_location, parse, unix_url
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -126,6 +126,21 @@ class UnixAdapter(HTTPAdapter):
             )
         except urllib3_unixsocket.SocketAccessDenied as exc:
             raise SocketAccessDenied(str(exc), request=request) from exc
+
+    def build_response(self, req: PreparedRequest, resp: Any) -> Response:
+        """requests' response; a redirect's relative ``Location`` is made absolute on the socket.
+
+        The standard library's ``urljoin``, which requests resolves ``Location`` with, does not
+        know that ``http+unix`` URLs have a host: ``/next`` would stay ``/next`` and fail. So
+        the adapter resolves it (``unixsocket_url.join_url``) and every session it is mounted
+        on follows same-socket redirects; ``response.raw.headers`` keeps what the server sent.
+        """
+        response = super().build_response(req, resp)
+        if response.is_redirect:
+            location = absolute_location(response.url, response.headers["Location"])
+            if location is not None:
+                response.headers["Location"] = location
+        return response
 
     def _pool(self, url: str, tls: dict[str, Any]) -> HTTPConnectionPool:
         parsed = parse(url)

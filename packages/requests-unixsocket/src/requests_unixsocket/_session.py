@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import re
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
     from requests import PreparedRequest, Request, Response
 
 _merge: Any = sessions.merge_setting  # untyped in requests' stubs
-
-_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 CREDENTIALS = ("Authorization", "Cookie", "Proxy-Authorization")
 """Headers that never follow a redirect leaving (or, when allowed, entering) a socket."""
@@ -124,16 +121,6 @@ class Session(requests.Session):
         return super().send(request, **kwargs)
 
     # -- redirects ---------------------------------------------------------------------------
-    def get_redirect_target(self, resp: Response) -> str | None:
-        """The redirect's URL; a relative ``Location`` on a socket stays on that socket."""
-        location = super().get_redirect_target(resp)
-        source = self._unix(resp.url)
-        if location is None or source is None or _ABSOLUTE.match(location):
-            return location
-        joined = unixsocket_url.join_url(source, location)
-        # back to the scheme the caller used (a custom url_scheme, say)
-        return resp.url.partition("://")[0] + joined[joined.index("://") :]
-
     def resolve_redirects(
         self, resp: Response, req: PreparedRequest, *args: Any, **kwargs: Any
     ) -> Generator[Any, None, None]:

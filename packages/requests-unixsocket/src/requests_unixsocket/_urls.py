@@ -54,6 +54,18 @@ def unix_url(url: str) -> str | None:
     return canonical_url(url, (scheme,))
 
 
+def absolute_location(url: str, location: str) -> str | None:
+    """A redirect's *location* resolved against the UNIX-socket URL *url*, in *url*'s own scheme
+    (``http+docker://``, say); ``None`` when *url* names no socket or *location* is absolute."""
+    unix = unix_url(url)
+    if unix is None:
+        return None
+    joined = unixsocket_url.join_url(unix, location)
+    if joined == location:  # absolute: returned as it is
+        return None
+    return url.partition("://")[0] + joined[joined.index("://") :]
+
+
 def parse(url: str) -> unixsocket_url.UnixSocketURL:
     """:func:`unixsocket_url.parse_url`, raising requests' ``InvalidURL`` (same message)."""
     try:
