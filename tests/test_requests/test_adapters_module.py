@@ -86,4 +86,3 @@ def test_patching_the_package_adapter_changes_what_session_mounts(
     with requests_unixsocket.Session() as session:
         response = session.get(unix_server.url_for("/"))
         assert isinstance(response.connection, UnixAdapter)
-

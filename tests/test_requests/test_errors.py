@@ -128,7 +128,7 @@ def test_quote_plus_url_of_a_name_with_a_space_explains_the_plus(sockdir: str) -
     """requests-unixsocket's documentation built URLs with ``requests.compat.quote_plus``."""
     path = os.path.join(sockdir, "my app.sock")
     with UnixSocketServerThread(path=path) as server, Session() as session:
-        url = "http+unix://{}/x".format(requests.compat.quote_plus(server.usock))
+        url = f"http+unix://{requests.compat.quote_plus(server.usock)}/x"
         with pytest.raises(requests.ConnectionError) as info:
             session.get(url)
         assert f"'{path}' exists, but a '+' in a UNIX-socket URL is a literal plus" in str(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
-import urllib.parse
 
 import pytest
 import requests
@@ -226,7 +226,8 @@ def test_bare_adapter_follows_relative_redirects(
     assert targets == ["/start", "/landed", "/a/b", "/a/c?x=1", "/q", "/q?p=2", "/dot", "/up"]
     assert server.accepted_connections == 1
     # the standard library's tables are left as they were
-    assert not {"http+unix", "https+unix"} & {*urllib.parse.uses_relative, *urllib.parse.uses_netloc}
+    stdlib_tables = {*urllib.parse.uses_relative, *urllib.parse.uses_netloc}
+    assert not {"http+unix", "https+unix"} & stdlib_tables
 
 
 def test_bare_adapter_follows_absolute_same_socket_redirects(

@@ -11,7 +11,6 @@ from requests.auth import AuthBase
 
 import unixsocket_url
 
-from ._adapter import UnixAdapter
 from ._errors import RedirectRefused
 from ._urls import DEFAULT_SCHEME, canonical_url, prepared_form, scheme_of
 
@@ -19,6 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Generator
 
     from requests import PreparedRequest, Request, Response
+
+    from ._adapter import UnixAdapter
 
 _merge: Any = sessions.merge_setting  # untyped in requests' stubs
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import urllib3_unixsocket
 
-from ._adapter import UnixAdapter as UnixAdapter
+from ._adapter import UnixAdapter
 from ._urls import parse, unix_url
 
 __all__ = ["UnixAdapter", "UnixHTTPConnection", "UnixHTTPConnectionPool"]
