@@ -20,6 +20,20 @@ def session() -> Iterator[Session]:
         yield s
 
 
+def bare_adapter_session() -> requests.Session:
+    """requests' own Session with a UnixAdapter mounted, as HTTPie's plugin makes it."""
+    s = requests.Session()
+    s.mount("http+unix://", requests_unixsocket.UnixAdapter())
+    return s
+
+
+@pytest.fixture(params=["Session", "bare adapter"])
+def any_session(request: pytest.FixtureRequest) -> Iterator[requests.Session]:
+    """Our Session, and a bare mounted adapter: same-socket redirects work through both."""
+    with Session() if request.param == "Session" else bare_adapter_session() as s:
+        yield s
+
+
 def redirecting_app(locations: dict[str, tuple[str, str]]) -> Any:
     """A WSGI app: paths in *locations* answer (status, Location); others echo the request."""
 
@@ -38,34 +52,44 @@ def redirecting_app(locations: dict[str, tuple[str, str]]) -> Any:
     return app
 
 
-def test_relative_redirects_stay_on_the_socket(session: Session, unix_server_factory: Any) -> None:
+def test_relative_redirects_stay_on_the_socket(
+    any_session: requests.Session, unix_server_factory: Any
+) -> None:
     server = unix_server_factory(
         redirecting_app(
             {
                 "/start": ("302 Found", "/landed"),
                 "/a/b": ("301 Moved", "c?x=1"),
                 "/q": ("302", "?p=2"),
+                "/dot": ("303 See Other", "../up"),
             }
         )
     )
-    response = session.get(server.url_for("/start"))
+    response = any_session.get(server.url_for("/start"))
     assert response.text == "GET /landed "
     assert response.url == server.url_for("/landed")
-    assert [r.status_code for r in response.history] == [302]
-    assert session.get(server.url_for("/a/b")).text == "GET /a/c "
-    assert session.get(server.url_for("/q")).text == "GET /q "  # and the query is p=2
+    (redirect,) = response.history
+    assert redirect.status_code == 302
+    assert redirect.headers["Location"] == server.url_for("/landed")
+    assert redirect.raw.headers["Location"] == "/landed"  # what the server sent
+    assert any_session.get(server.url_for("/a/b")).text == "GET /a/c "
+    assert any_session.get(server.url_for("/q")).text == "GET /q "  # and the query is p=2
+    assert any_session.post(server.url_for("/dot"), data=b"x").text == "GET /up "
     targets = [seen.target for seen in server.requests]
-    assert targets == ["/start", "/landed", "/a/b", "/a/c?x=1", "/q", "/q?p=2"]
+    assert targets == ["/start", "/landed", "/a/b", "/a/c?x=1", "/q", "/q?p=2", "/dot", "/up"]
     assert server.accepted_connections == 1
+    # urllib.parse's scheme tables are left as they were
+    stdlib_tables = {*urllib.parse.uses_relative, *urllib.parse.uses_netloc}
+    assert not {"http+unix", "https+unix"} & stdlib_tables
 
 
 def test_same_socket_absolute_redirect_keeps_body_and_credentials(
-    session: Session, unix_server_factory: Any
+    any_session: requests.Session, unix_server_factory: Any
 ) -> None:
     locations: dict[str, tuple[str, str]] = {}
     server = unix_server_factory(redirecting_app(locations))
     locations["/start"] = ("307 Temporary Redirect", server.url_for("/again"))
-    response = session.post(server.url_for("/start"), data=b"payload", auth=("u", "p"))
+    response = any_session.post(server.url_for("/start"), data=b"payload", auth=("u", "p"))
     assert response.text == "POST /again payload"
     assert server.requests[1].header("Authorization") == "Basic dTpw"
 
@@ -195,51 +219,8 @@ def test_scheme_relative_redirect_to_another_socket_is_refused(
 # -- a bare UnixAdapter mounted on requests' own Session (HTTPie's plugin, hand-made sessions) --
 @pytest.fixture
 def bare_session() -> Iterator[requests.Session]:
-    with requests.Session() as s:
-        s.mount("http+unix://", requests_unixsocket.UnixAdapter())
+    with bare_adapter_session() as s:
         yield s
-
-
-def test_bare_adapter_follows_relative_redirects(
-    bare_session: requests.Session, unix_server_factory: Any
-) -> None:
-    server = unix_server_factory(
-        redirecting_app(
-            {
-                "/start": ("302 Found", "/landed"),
-                "/a/b": ("301 Moved", "c?x=1"),
-                "/q": ("302", "?p=2"),
-                "/dot": ("303 See Other", "../up"),
-            }
-        )
-    )
-    response = bare_session.get(server.url_for("/start"))
-    assert response.text == "GET /landed "
-    assert response.url == server.url_for("/landed")
-    (redirect,) = response.history
-    assert redirect.headers["Location"] == server.url_for("/landed")
-    assert redirect.raw.headers["Location"] == "/landed"  # what the server sent
-    assert bare_session.get(server.url_for("/a/b")).text == "GET /a/c "
-    assert bare_session.get(server.url_for("/q")).text == "GET /q "
-    assert bare_session.post(server.url_for("/dot"), data=b"x").text == "GET /up "
-    targets = [seen.target for seen in server.requests]
-    assert targets == ["/start", "/landed", "/a/b", "/a/c?x=1", "/q", "/q?p=2", "/dot", "/up"]
-    assert server.accepted_connections == 1
-    # the standard library's tables are left as they were
-    stdlib_tables = {*urllib.parse.uses_relative, *urllib.parse.uses_netloc}
-    assert not {"http+unix", "https+unix"} & stdlib_tables
-
-
-def test_bare_adapter_follows_absolute_same_socket_redirects(
-    bare_session: requests.Session, unix_server_factory: Any
-) -> None:
-    locations: dict[str, tuple[str, str]] = {}
-    server = unix_server_factory(redirecting_app(locations))
-    locations["/start"] = ("307 Temporary Redirect", server.url_for("/again"))
-    response = bare_session.post(server.url_for("/start"), data=b"payload", auth=("u", "p"))
-    assert response.text == "POST /again payload"
-    assert response.history[0].headers["Location"] == server.url_for("/again")
-    assert server.requests[1].header("Authorization") == "Basic dTpw"
 
 
 def test_bare_adapter_step_by_step_as_httpie(
