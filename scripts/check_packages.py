@@ -234,6 +234,25 @@ def check_install_command(flavor: str, python: str) -> None:
     print(f"ok  scripts/install {short:<12} in a fresh venv (Python {python}): {installed}")
 
 
+def check_upgrades_keep_ours(python: str) -> None:
+    """With our requests flavor installed, neither ``uv pip install -U requests-unixsocket`` nor a
+    dependent's ``requests-unixsocket>=0.1.5`` (pylxd 2.3.4, with its own pins) puts the
+    registry's requests-unixsocket 0.4.1 back: our version ranks above it."""
+    uv = uv_path()
+    with tempfile.TemporaryDirectory(prefix="check-upgrade-") as directory:
+        venv = Path(directory) / "venv"
+        run([uv, "venv", "--quiet", "--python", python, str(venv)])
+        env_python = str(venv / "bin" / "python")
+        install(["requests"], env_python)
+        for extra in (["--upgrade", "requests-unixsocket"], ["pylxd==2.3.4"]):
+            run([uv, "pip", "install", "--quiet", "--python", env_python, *extra])
+        probe = "import importlib.metadata as m; print(m.version('requests-unixsocket'))"
+        version = run([env_python, "-c", probe]).strip()
+    if version != VERSION:
+        fail(f"an upgrade or pylxd 2.3.4 replaced requests-unixsocket {VERSION} by {version}")
+    print(f"ok  requests-unixsocket {VERSION} stays through -U and pylxd 2.3.4's requirement")
+
+
 def uv_path() -> str:
     uv = shutil.which("uv")
     if uv is None:
@@ -270,6 +289,7 @@ def main(argv: list[str]) -> int:
         install_alone(name, module, check_wheel(name, module), python)
     for flavor in FLAVORS:
         check_install_command(flavor, python)
+    check_upgrades_keep_ours(python)
     return 0
 
 
