@@ -83,6 +83,21 @@ def test_relative_redirects_stay_on_the_socket(
     assert not {"http+unix", "https+unix"} & stdlib_tables
 
 
+@pytest.mark.parametrize(
+    "location", ["http+unix:/landed", "HTTP+UNIX:///landed", " http+unix:landed", "//{host}/landed"]
+)
+def test_socket_scheme_spellings_without_a_socket_stay_on_it(
+    any_session: requests.Session, unix_server_factory: Any, location: str
+) -> None:
+    locations: dict[str, tuple[str, str]] = {}
+    server = unix_server_factory(redirecting_app(locations))
+    host = server.url_for("/").split("/")[2]
+    locations["/start"] = ("302 Found", location.format(host=host))
+    response = any_session.get(server.url_for("/start"))
+    assert response.text == "GET /landed "
+    assert response.url == server.url_for("/landed")
+
+
 def test_same_socket_absolute_redirect_keeps_body_and_credentials(
     any_session: requests.Session, unix_server_factory: Any
 ) -> None:

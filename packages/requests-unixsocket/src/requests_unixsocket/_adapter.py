@@ -13,7 +13,7 @@ import urllib3_unixsocket
 from urllib3_unixsocket import UnixPoolManager
 
 from ._errors import SocketAccessDenied
-from ._urls import absolute_location, parse, unix_url
+from ._urls import next_url, parse, unix_url
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -136,10 +136,12 @@ class UnixAdapter(HTTPAdapter):
         on follows same-socket redirects; ``response.raw.headers`` keeps what the server sent.
         """
         response = super().build_response(req, resp)
-        if response.is_redirect:
-            location = absolute_location(response.url, response.headers["Location"])
-            if location is not None:
-                response.headers["Location"] = location
+        unix = unix_url(response.url)
+        if unix is not None and response.is_redirect:
+            location = response.headers["Location"]
+            joined = next_url(response.url, location, unix)
+            if joined != location:
+                response.headers["Location"] = joined
         return response
 
     def _pool(self, url: str, tls: dict[str, Any]) -> HTTPConnectionPool:

@@ -12,7 +12,7 @@ from requests.auth import AuthBase
 import unixsocket_url
 
 from ._errors import RedirectRefused
-from ._urls import DEFAULT_SCHEME, canonical_url, prepared_form, scheme_of
+from ._urls import DEFAULT_SCHEME, canonical_url, next_url, prepared_form, scheme_of
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -122,6 +122,17 @@ class Session(requests.Session):
         return super().send(request, **kwargs)
 
     # -- redirects ---------------------------------------------------------------------------
+    def get_redirect_target(self, resp: Response) -> str | None:
+        """The redirect's URL as :func:`unixsocket_url.join_url` resolves it when it leads to a
+        socket (a socket scheme however written is seen as one, so that the policy in
+        :meth:`rebuild_auth` decides on what would be requested); requests' own rules otherwise.
+        (The adapter has already made a relative ``Location`` on a socket absolute.)"""
+        location = super().get_redirect_target(resp)
+        if location is None:
+            return None
+        joined = next_url(resp.url, location, self._unix(resp.url))
+        return location if self._unix(joined) is None else joined
+
     def resolve_redirects(
         self, resp: Response, req: PreparedRequest, *args: Any, **kwargs: Any
     ) -> Generator[Any, None, None]:

@@ -54,16 +54,20 @@ def unix_url(url: str) -> str | None:
     return canonical_url(url, (scheme,))
 
 
-def absolute_location(url: str, location: str) -> str | None:
-    """A redirect's *location* resolved against the UNIX-socket URL *url*, in *url*'s own scheme
-    (``http+docker://``, say); ``None`` when *url* names no socket or *location* is absolute."""
-    unix = unix_url(url)
-    if unix is None:
-        return None
-    joined = unixsocket_url.join_url(unix, location)
-    if joined == location:  # absolute: returned as it is
-        return None
-    return url.partition("://")[0] + joined[joined.index("://") :]
+def next_url(url: str, location: str, unix: str | None) -> str:
+    """The URL a client requests next when *url* redirects to *location*: the reading of
+    :func:`unixsocket_url.join_url`. *unix* is *url* as a ``http+unix``/``https+unix`` URL
+    (``None`` when it names no socket); a URL on that same socket keeps the scheme *url* is
+    written with (``http+docker://``, say), so it goes to the same adapter."""
+    joined = unixsocket_url.join_url(unix or url, location)
+    if unix is None or unix == url:
+        return joined
+    scheme, _, rest = unix.partition("://")
+    host = rest[: min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))]
+    tail = joined[len(scheme) + 3 + len(host) :]
+    if joined.startswith(f"{scheme}://{host}") and tail[:1] in ("", "/", "?", "#"):
+        return f"{url.partition('://')[0]}://{host}{tail}"
+    return joined
 
 
 def parse(url: str) -> unixsocket_url.UnixSocketURL:
