@@ -262,12 +262,16 @@ def test_bare_adapter_custom_scheme(unix_server_factory: Any) -> None:
 def test_bare_adapter_leaves_the_refusals_to_our_session(
     bare_session: requests.Session, unix_server_factory: Any
 ) -> None:
-    """What only ``requests_unixsocket.Session`` refuses (docs/migration.md says so): a bare
-    adapter follows a redirect to another socket, as requests follows any redirect; requests'
-    own rule still drops ``Authorization`` when the URL's host (the socket) changes."""
+    """What only ``requests_unixsocket.Session`` refuses (the table in
+    docs/packages/requests-unixsocket.md): a bare adapter follows a redirect to another socket,
+    and from a TCP server into a socket, as requests follows any redirect; requests' own rule
+    still drops ``Authorization`` when the URL's host (the socket) changes."""
     other = unix_server_factory()
     server = unix_server_factory(redirecting_app({"/go": ("302 Found", other.url_for("/x"))}))
     response = bare_session.get(server.url_for("/go"), auth=("u", "p"))
     assert response.status_code == 200
-    (seen,) = other.requests
-    assert seen.header("Authorization") is None
+    with _tcp_redirect_to(other.url_for("/y")) as tcp:
+        assert bare_session.post(tcp.url_for("/evil"), json={}).status_code == 200
+    followed = [(seen.method, seen.target) for seen in other.requests]
+    assert followed == [("GET", "/x"), ("POST", "/y")]
+    assert other.requests[0].header("Authorization") is None
