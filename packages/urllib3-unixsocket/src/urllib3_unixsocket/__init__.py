@@ -14,7 +14,7 @@ from ._pool import UnixHTTPConnectionPool as UnixHTTPConnectionPool
 from ._pool import UnixHTTPSConnectionPool as UnixHTTPSConnectionPool
 from ._poolmanager import UnixPoolManager as UnixPoolManager
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 __all__ = [
     "RedirectRefused",
