@@ -82,13 +82,31 @@ def test_body_until_close(flavor: Flavor) -> None:
         check_recovers(flavor, client, server, connections=2)
 
 
-def test_head_with_content_length_keeps_the_connection_in_step(flavor: Flavor) -> None:
+def test_head_with_content_length_has_no_body(flavor: Flavor) -> None:
     with ScriptedServer(behaviour=faults.head_with_content_length(1000)) as server:
         with flavor.client() as client:
             head = client.request("HEAD", server.url_for("/h"))
             assert (head.status, head.headers["content-length"], head.body) == (200, "1000", b"")
             assert client.request("GET", server.url_for("/g")).body == b"h" * 1000
-        assert server.accepted_connections == 1
+        assert server.accepted_connections == 2  # a HEAD's connection is not reused
+
+
+FAKE_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray"
+
+
+@pytest.mark.parametrize("stray", [faults.BODY, FAKE_RESPONSE], ids=["body", "a response"])
+@pytest.mark.parametrize(("method", "path", "status"), [("HEAD", "/h", 200), ("GET", "/204", 204)])
+def test_stray_body_after_a_bodiless_answer_is_never_read(
+    flavor: Flavor, stray: bytes, method: str, path: str, status: int
+) -> None:
+    """A body sent 50 ms after a HEAD or 204 answer, when the client has sent its next request
+    on the connection: the next requests still get their own answers (on a new connection)."""
+    with ScriptedServer(behaviour=faults.stray_body(0.05, stray)) as server:
+        with flavor.client() as client:
+            assert client.request(method, server.url_for(path)).status == status
+            for after in ("/next", "/last"):
+                assert client.request("GET", server.url_for(after)).body == f"GET {after}".encode()
+        assert server.accepted_connections == 2
 
 
 def test_unsolicited_100_continue_is_skipped(flavor: Flavor) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections.abc
 import contextlib
 import importlib.util
+import socket
 import ssl
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
@@ -191,13 +192,43 @@ def _split(part: bytes, size: int | None) -> Iterator[bytes]:
             yield part[start : start + size]
 
 
-class _ResponseStream(httpx.SyncByteStream):
-    def __init__(
-        self, stream: Iterable[bytes], request: httpx.Request, piece: int | None = None
-    ) -> None:
-        self._stream = stream
+def _bodiless_socket(request: httpx.Request, response: httpcore.Response) -> socket.socket | None:
+    """The socket of an HTTP/1.1 response that has no body by rule (to ``HEAD``, ``204``,
+    ``304``), else ``None``."""
+    if request.method != "HEAD" and response.status not in (204, 304):
+        return None
+    if response.extensions.get("http_version") != b"HTTP/1.1":
+        return None  # HTTP/2 frames its streams: nothing stray is read as a response
+    stream = response.extensions.get("network_stream")
+    sock = None if stream is None else stream.get_extra_info("socket")
+    return sock if isinstance(sock, socket.socket) else None
+
+
+class _Response:
+    """What both response streams do besides iterating: cut a compressed body into small
+    pieces (:data:`ENCODED_PIECE`), and retire the connection of a bodiless response.
+
+    A server that sends a body after a ``HEAD`` or ``204`` answer anyway, however late, would
+    have it read as the head of the next response on the connection (a desynchronised
+    connection). Its socket is shut down before the response is released, so the pool sees a
+    closed connection and opens a new one for the next request.
+    """
+
+    def __init__(self, request: httpx.Request, response: httpcore.Response) -> None:
         self._request = request
-        self._piece = piece
+        self._piece = _piece_size(response.headers)
+        self._bodiless = _bodiless_socket(request, response)
+
+    def _retire(self) -> None:
+        if self._bodiless is not None:
+            with contextlib.suppress(OSError):
+                self._bodiless.shutdown(socket.SHUT_RDWR)
+
+
+class _ResponseStream(_Response, httpx.SyncByteStream):
+    def __init__(self, request: httpx.Request, response: httpcore.Response) -> None:
+        super().__init__(request, response)
+        self._stream: Iterable[bytes] = response.stream  # type: ignore[assignment]
 
     def __iter__(self) -> Iterator[bytes]:
         with _map_exceptions(self._request):
@@ -208,19 +239,17 @@ class _ResponseStream(httpx.SyncByteStream):
                     yield from _split(part, self._piece)
 
     def close(self) -> None:
+        self._retire()
         close = getattr(self._stream, "close", None)
         if close is not None:
             with _map_exceptions(self._request):
                 close()
 
 
-class _AsyncResponseStream(httpx.AsyncByteStream):
-    def __init__(
-        self, stream: AsyncIterable[bytes], request: httpx.Request, piece: int | None = None
-    ) -> None:
-        self._stream = stream
-        self._request = request
-        self._piece = piece
+class _AsyncResponseStream(_Response, httpx.AsyncByteStream):
+    def __init__(self, request: httpx.Request, response: httpcore.Response) -> None:
+        super().__init__(request, response)
+        self._stream: AsyncIterable[bytes] = response.stream  # type: ignore[assignment]
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         with _map_exceptions(self._request):
@@ -229,6 +258,7 @@ class _AsyncResponseStream(httpx.AsyncByteStream):
                     yield piece
 
     async def aclose(self) -> None:
+        self._retire()
         aclose = getattr(self._stream, "aclose", None)
         if aclose is not None:
             with _map_exceptions(self._request):
@@ -335,7 +365,7 @@ class UnixTransport(httpx.BaseTransport):
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
-            stream=_ResponseStream(response.stream, request, _piece_size(response.headers)),
+            stream=_ResponseStream(request, response),
             extensions=with_peer_credentials(response.extensions),
         )
 
@@ -418,7 +448,7 @@ class AsyncUnixTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
-            stream=_AsyncResponseStream(response.stream, request, _piece_size(response.headers)),
+            stream=_AsyncResponseStream(request, response),
             extensions=with_peer_credentials(response.extensions),
         )
 

@@ -51,6 +51,9 @@ class StrictHTTPResponse(http.client.HTTPResponse):
       http.client ignores it and reads the body until the connection closes. So do
       conflicting ones (``1, 2``), which urllib3 refuses with its ``InvalidHeader`` (that
       requests does not wrap), so every broken head is a ``ProtocolError``.
+    - The connection of a response without a body by rule (to ``HEAD``, ``204``, ``304``) is
+      closed, not reused: a server that sends a body anyway, however late, would have it read
+      as the head of the next response on the connection.
     """
 
     def begin(self) -> None:
@@ -73,6 +76,8 @@ class StrictHTTPResponse(http.client.HTTPResponse):
             if cast("object", self.fp) is head:  # (None when http.client closed it)
                 self.fp = fp
         _check_content_length(self.headers.get_all("Content-Length", []))
+        if self._method == "HEAD" or self.status in (204, 304):  # type: ignore[attr-defined]
+            self.will_close = True
 
 
 def _check_content_length(values: list[str]) -> None:
