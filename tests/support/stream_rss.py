@@ -1,11 +1,13 @@
 """How much a client's peak RSS grows while it streams one decoded body: run in a fresh process.
 
-``python -m support.stream_rss FLAVOR URL`` streams the body of *URL* with *FLAVOR*'s own way of
-reading a decoded body in 64 KiB pieces (urllib3 ``stream(decode_content=True)``, requests
-``iter_content``, httpx ``iter_bytes``/``aiter_bytes``) and prints a JSON object: ``growth``,
-the peak resident memory over the resident memory before the request, and ``decoded``, the bytes
-the body decoded to. ``httpx-uds`` is httpx's own ``HTTPTransport(uds=...)``, for comparison.
-Linux only: the peak is ``VmHWM``, reset through ``/proc/self/clear_refs`` before the request.
+``python -m support.stream_rss FLAVOR URL`` (from ``tests/``) streams the body of *URL* with
+*FLAVOR*'s own way of reading a decoded body in 64 KiB pieces (urllib3
+``stream(decode_content=True)``, requests ``iter_content``, httpx ``iter_bytes``/``aiter_bytes``)
+and prints a JSON object: ``growth``, the peak resident memory over the resident memory before
+the request, and ``decoded``, the bytes the body decoded to. ``httpx-uds`` is httpx's own
+``HTTPTransport(uds=...)``, for comparison. Linux only: the peak is ``VmHWM``, reset through
+``/proc/self/clear_refs`` before the request. Without arguments it prints the table of every
+flavor on a 256 MiB compression bomb.
 """
 
 from __future__ import annotations
@@ -133,5 +135,24 @@ def run(flavor: str, url: str) -> dict[str, int]:
     return result
 
 
+def table(encodings: tuple[str, ...] = ("gzip", "deflate")) -> str:
+    """Every flavor (and httpx's ``uds=``) on a 256 MiB compression bomb of each encoding."""
+    from unixsocket_testutils import ScriptedServer, faults
+
+    rows = ["| flavor | " + " | ".join(encodings) + " |", "|---" * (len(encodings) + 1) + "|"]
+    growth: dict[str, list[str]] = {flavor: [] for flavor in FLAVORS}
+    for encoding in encodings:
+        with ScriptedServer(behaviour=faults.compression_bomb(encoding)) as server:
+            for flavor in FLAVORS:
+                measured = run(flavor, server.url)
+                assert measured["decoded"] == 256 << 20, measured
+                growth[flavor].append(f"{measured['growth'] / (1 << 20):.1f} MiB")
+    rows += [f"| {flavor} | " + " | ".join(growth[flavor]) + " |" for flavor in FLAVORS]
+    return "\n".join(rows)
+
+
 if __name__ == "__main__":
-    print(json.dumps(measure(sys.argv[1], sys.argv[2])))
+    if len(sys.argv) == 1:  # python -m support.stream_rss: the table, peak RSS growth per flavor
+        print(table())
+    else:
+        print(json.dumps(measure(sys.argv[1], sys.argv[2])))
