@@ -47,6 +47,30 @@ def test_assignment_keeps_a_held_idle_connection(pool_class: type[httpcore.Conne
         assert queued.is_queued()  # it waits for the connection to be released
 
 
+@pytest.mark.parametrize("pool_class", [ConnectionPool, httpcore.ConnectionPool])
+def test_a_connection_its_request_left_before_connecting_is_dropped(
+    pool_class: type[httpcore.ConnectionPool],
+) -> None:
+    with (
+        UnixSocketServerThread() as server,
+        pool_class(max_connections=1, network_backend=SyncUnixBackend()) as pool,
+    ):
+        left = PoolRequest(httpcore.Request("GET", _url(server)))
+        pool._requests.append(left)
+        assert pool._assign_requests_to_connections() == []
+        (connection,) = pool.connections  # a new connection, not connected yet
+        pool._requests.clear()  # its request went away (cancelled) before connecting
+        closing = pool._assign_requests_to_connections()
+        if pool_class is httpcore.ConnectionPool and not _pool.UPSTREAM_RESERVES:
+            # httpcore 1.0.9 keeps it for good: the pool's only slot, never to be used
+            assert pool.connections == [connection]
+            return
+        assert closing == []  # nothing to close: it never connected (httpcore2: is_connected())
+        assert pool.connections == []
+        assert pool.request("GET", _url(server)).status == 200  # the slot is free again
+    assert server.accepted_connections == 1
+
+
 def _contend(client: Client, server: UnixSocketServerThread) -> list[BaseException]:
     """Four threads, five requests each, through *client*; the exceptions they met."""
     errors: list[BaseException] = []

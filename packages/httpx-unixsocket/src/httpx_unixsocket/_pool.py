@@ -6,9 +6,10 @@ idle until the waiting thread starts its request on it. A concurrent pass of the
 meanwhile close it, as surplus keep-alive or to make room at ``max_connections``: the request
 then fails with ``EBADF``, or hangs until its read timeout, and a connection beyond the limit is
 opened (encode/httpcore#1110, unfixed in 1.0.9). There a connection that a pending request holds
-is never closed by the pool, and surplus keep-alive counts idle connections, not all of them.
-httpcore2's pass reserves such connections itself (and drops connections whose connect was
-cancelled, by ``is_connected()``): there its own pass runs.
+is never closed by the pool, and surplus keep-alive counts idle connections, not all of them;
+a connection whose request was cancelled before it connected is dropped, where 1.0.9 keeps it
+for good (a slot of ``max_connections`` lost). httpcore2's pass does all this itself
+(``is_connected()`` tells the never-connected ones): there its own pass runs.
 
 A server may close an idle keep-alive connection just as a request is written to it; the
 request then ends with "Server disconnected without sending a response", or a read or write
@@ -55,7 +56,8 @@ def assign_requests_to_connections(pool: Any, upstream: Callable[[], list[Any]])
 
 
 def reserving_pass(pool: Any) -> list[Any]:
-    """httpcore 1.0.9's assignment pass without closing connections pending requests hold."""
+    """httpcore 1.0.9's assignment pass without closing connections pending requests hold, and
+    dropping a connection whose request went away before it connected (as httpcore2 does)."""
     closing: list[Any] = []
     held = {id(request.connection) for request in pool._requests if request.connection}
     idle = sum(1 for connection in pool._connections if connection.is_idle())
@@ -64,6 +66,8 @@ def reserving_pass(pool: Any) -> list[Any]:
             pool._connections.remove(connection)
         elif id(connection) in held:
             continue
+        elif connection._connection is None:  # never connected: nothing to close
+            pool._connections.remove(connection)
         elif connection.has_expired() or (
             connection.is_idle() and idle > pool._max_keepalive_connections
         ):
