@@ -34,7 +34,23 @@ PACKAGES = {
     "urllib3-unixsocket": "urllib3_unixsocket",
     "requests-unixsocket": "requests_unixsocket",
     "httpx-unixsocket": "httpx_unixsocket",
+    "httpx2-unixsocket": "httpx2_unixsocket",
 }
+OLDEST_PYTHON = {"httpx2-unixsocket": "3.11"}
+"""Distributions that need a newer Python than 3.9 (httpx2 requires 3.11): each is installed on
+the newer of that and the Python asked for."""
+FORBIDDEN = {
+    "requests-unixsocket": {"httpx", "httpcore", "httpx2", "httpcore2"},
+    "httpx-unixsocket": {"requests", "urllib3", "httpx2", "httpcore2"},
+    "httpx2-unixsocket": {"requests", "urllib3", "httpx", "httpcore"},
+}
+"""Distributions a lone install of each must not bring."""
+
+
+def python_for(name: str, python: str) -> str:
+    """The Python to install *name* on: *python*, or the oldest *name* supports if newer."""
+    oldest = OLDEST_PYTHON.get(name, python)
+    return max(python, oldest, key=lambda v: tuple(map(int, v.split("."))))
 
 
 def release_version() -> str:
@@ -76,7 +92,8 @@ def check_wheel(name: str, module: str) -> Path:
         if stray:
             fail(f"{wheels[0].name} holds files outside its package: {stray}")
         metadata = email.parser.Parser().parsestr(wheel.read(f"{info}/METADATA").decode())
-    expected = {"Name": name, "Version": VERSION, "Requires-Python": ">=3.9"}
+    oldest = OLDEST_PYTHON.get(name, "3.9")
+    expected = {"Name": name, "Version": VERSION, "Requires-Python": f">={oldest}"}
     for field, value in expected.items():
         if metadata[field] != value:
             fail(f"{name}: {field} is {metadata[field]!r}, expected {value!r}")
@@ -116,19 +133,24 @@ def install_alone(name: str, module: str, wheel: Path, python: str) -> None:
             "siblings = {d.metadata['Name']: [d.version, {str(f): f.hash.value\n"
             "            for f in d.files or () if f.hash}] for d in m.distributions()\n"
             f"            if d.metadata['Name'] in {sorted(PACKAGES)!r}}}\n"
-            "print(json.dumps([mod.__version__, siblings]))\n"
+            "installed = sorted(d.metadata['Name'].lower() for d in m.distributions())\n"
+            "print(json.dumps([mod.__version__, siblings, installed]))\n"
         )
         out = run([env_python, "-c", probe])
         run([uv, "pip", "check", "--quiet", "--python", env_python])
-    version, siblings = json.loads(out)
+    version, siblings, installed = json.loads(out)
     if version != VERSION or any(v != VERSION for v, _ in siblings.values()):
         fail(f"{name}: a sibling did not come from dist/: {siblings}")
+    pulled = FORBIDDEN.get(name, set()) & set(installed)
+    if pulled:
+        fail(f"{name}: a lone install brings {sorted(pulled)}")
     for sibling, (_, installed) in siblings.items():
         built = wheel_hashes(PACKAGES[sibling])
         stale = sorted(path for path, digest in built.items() if installed.get(path) != digest)
         if stale:
             fail(f"{name}: the installed {sibling} is not the one in dist/ (differs: {stale})")
-    print(f"ok  {wheel.name:<45} alone in Python {python}, with {sorted(siblings)}")
+    without = f", without {sorted(FORBIDDEN[name])}" if name in FORBIDDEN else ""
+    print(f"ok  {wheel.name:<45} alone in Python {python}, with {sorted(siblings)}{without}")
 
 
 def wheel_hashes(module: str) -> dict[str, str]:
@@ -286,9 +308,9 @@ def main(argv: list[str]) -> int:
         fail(f"dist/ holds {sorted(found)}, expected {sorted(expected)}")
     for name, module in PACKAGES.items():
         check_sdist(name, module)
-        install_alone(name, module, check_wheel(name, module), python)
+        install_alone(name, module, check_wheel(name, module), python_for(name, python))
     for flavor in FLAVORS:
-        check_install_command(flavor, python)
+        check_install_command(flavor, python_for(flavor, python))
     check_upgrades_keep_ours(python)
     return 0
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import report
-from .cases import CLIENTS, ORDINARY_ENVIRONMENT, PEER_CLIENTS, SCENARIOS
+from .cases import CLIENTS, HTTPX2_CLIENTS, ORDINARY_ENVIRONMENT, PEER_CLIENTS, SCENARIOS
 from .server import Nginx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     if "requests-unixsocket2" in chosen and not args.peer_python:
         print("no --peer-python: requests-unixsocket2 is left out", file=sys.stderr)
         chosen.discard("requests-unixsocket2")
+    if sys.version_info < (3, 11) and chosen & HTTPX2_CLIENTS:
+        print("httpx2 needs Python 3.11+: its clients are left out", file=sys.stderr)
+        chosen -= HTTPX2_CLIENTS
 
     data: dict[str, Any] = {
         "settings": {

@@ -13,17 +13,25 @@ CLIENTS: dict[str, str] = {
     "requests-unixsocket2": "requests-unixsocket2 (the peer)",
     "httpx-uds": "httpx `HTTPTransport(uds=)`",
     "httpx-async-uds": "httpx `AsyncHTTPTransport(uds=)`",
+    "httpx2-uds": "httpx2 `HTTPTransport(uds=)`",
+    "httpx2-async-uds": "httpx2 `AsyncHTTPTransport(uds=)`",
     "ours-requests": "**ours**: `requests_unixsocket.Session`",
     "ours-urllib3": "**ours**: `urllib3_unixsocket.UnixPoolManager`",
     "ours-httpx": "**ours**: `httpx_unixsocket.Client`",
     "ours-httpx-async": "**ours**: `httpx_unixsocket.AsyncClient`",
+    "ours-httpx2": "**ours**: `httpx2_unixsocket.Client`",
+    "ours-httpx2-async": "**ours**: `httpx2_unixsocket.AsyncClient`",
 }
 """Every client, in table order, and how the tables name it."""
 
 PEER_CLIENTS = frozenset({"requests-unixsocket2"})
 """Clients run by the peers' Python (requests-unixsocket2 installs `requests_unixsocket` too)."""
 
-ASYNC_CLIENTS = frozenset({"aiohttp", "httpx-async-uds", "ours-httpx-async"})
+ASYNC_CLIENTS = frozenset(
+    {"aiohttp", "httpx-async-uds", "ours-httpx-async", "httpx2-async-uds", "ours-httpx2-async"}
+)
+HTTPX2_CLIENTS = frozenset({"httpx2-uds", "httpx2-async-uds", "ours-httpx2", "ours-httpx2-async"})
+"""Clients on httpx2, which needs Python 3.11+ (left out of runs on older Pythons)."""
 ALL = tuple(CLIENTS)
 SYNC = tuple(c for c in ALL if c not in ASYNC_CLIENTS)
 
@@ -53,7 +61,15 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("paths", "small GET, every path distinct", ALL),
         Scenario("threads8", "8 threads sharing one client", SYNC),
         Scenario(
-            "async50", "50 concurrent tasks", ("aiohttp", "httpx-async-uds", "ours-httpx-async")
+            "async50",
+            "50 concurrent tasks",
+            (
+                "aiohttp",
+                "httpx-async-uds",
+                "ours-httpx-async",
+                "httpx2-async-uds",
+                "ours-httpx2-async",
+            ),
         ),
         Scenario("download", "256 MiB download, 1 MiB chunks", ALL, throughput=True),
         Scenario("upload-bytes", "256 MiB upload from `bytes`", ALL, throughput=True),
@@ -99,6 +115,11 @@ TARGETS: tuple[Target, ...] = (
     Target("httpx async, upload from bytes: completes at ≥ 1,000 MB/s", "upload-bytes", "ours-httpx-async", None, 1000, "value"),
     Target("httpx sync, streaming download: RSS growth < 16 MiB", "download", "ours-httpx", None, 16, "rss"),
     Target("httpx async, streaming download: RSS growth < 16 MiB", "download", "ours-httpx-async", None, 16, "rss"),
+    Target("httpx2 sync, one path: ≤ 1.05× httpx2 `HTTPTransport(uds=)`", "get", "ours-httpx2", "httpx2-uds", 1.05),
+    Target("httpx2 async, one path: ≤ 1.05× httpx2 `AsyncHTTPTransport(uds=)`", "get", "ours-httpx2-async", "httpx2-async-uds", 1.05),
+    Target("httpx2 async, 50 tasks: ≤ 1.05× httpx2 `AsyncHTTPTransport(uds=)`", "async50", "ours-httpx2-async", "httpx2-async-uds", 1.05),
+    Target("httpx2 sync, download: ≥ 1.5× httpx2 `uds=` MB/s", "download", "ours-httpx2", "httpx2-uds", 1.5),
+    Target("httpx2 async, download: ≥ 1.5× httpx2 `uds=` MB/s", "download", "ours-httpx2-async", "httpx2-async-uds", 1.5),
 )  # fmt: skip
 
 ORDINARY_ENVIRONMENT = {

@@ -169,6 +169,8 @@ def markdown(data: dict[str, Any]) -> str:
         ("requests-unixsocket2", "requests-unixsocket2"),
         ("httpx-uds", "httpx `uds=`"),
         ("httpx-async-uds", "httpx async `uds=`"),
+        ("httpx2-uds", "httpx2 `uds=`"),
+        ("httpx2-async-uds", "httpx2 async `uds=`"),
         ("aiohttp", "aiohttp"),
     ]
     ours = {
@@ -176,6 +178,8 @@ def markdown(data: dict[str, Any]) -> str:
         "ours-urllib3": ("urllib3-10line",),
         "ours-httpx": ("httpx-uds",),
         "ours-httpx-async": ("httpx-async-uds", "aiohttp"),
+        "ours-httpx2": ("httpx2-uds",),
+        "ours-httpx2-async": ("httpx2-async-uds", "aiohttp"),
     }
     out.append("| scenario | client | " + " | ".join(f"vs {t}" for _, t in references) + " |")
     out.append("|---|---|" + "--:|" * len(references))
@@ -218,7 +222,7 @@ def markdown(data: dict[str, Any]) -> str:
                 f"{summ['server_cpu']:.2f} s |"
             )
     out.append("")
-    out.append("### Targets (issue 7)")
+    out.append("### Targets (issues 7 and 16)")
     out.append("")
     out.append("| target | measured | holds |")
     out.append("|---|--:|:-:|")

@@ -296,16 +296,23 @@ class RequestsClient(SyncClient):
         self.session.close()
 
 
+def _httpx_library(client: str) -> str:
+    """``httpx`` or ``httpx2``: the library an httpx client of the benchmark runs on."""
+    return "httpx2" if "httpx2" in client else "httpx"
+
+
 class HttpxClient(SyncClient):
-    """httpx.Client on ``HTTPTransport(uds=)``, or httpx_unixsocket.Client with UNIX URLs."""
+    """httpx.Client on ``HTTPTransport(uds=)``, or httpx_unixsocket.Client with UNIX URLs
+    (httpx2 and httpx2_unixsocket for the httpx2 clients)."""
 
     def __init__(self, spec: Spec) -> None:
-        httpx = importlib.import_module("httpx")
-        if spec.client == "httpx-uds":
+        library = _httpx_library(spec.client)
+        httpx = importlib.import_module(library)
+        if spec.client.endswith("-uds"):
             self.client = httpx.Client(transport=httpx.HTTPTransport(uds=spec.socket))
             self.base = "http://localhost"
         else:
-            self.client = importlib.import_module("httpx_unixsocket").Client()
+            self.client = importlib.import_module(f"{library}_unixsocket").Client()
             self.base = "http+unix://" + quote(spec.socket, safe="")
 
     def get(self, path: str) -> bytes:
@@ -387,16 +394,18 @@ async def _aiter_file(handle: Any) -> Any:
 
 
 class HttpxAsync(AsyncClient):
-    """httpx.AsyncClient on ``AsyncHTTPTransport(uds=)``, or httpx_unixsocket.AsyncClient."""
+    """httpx.AsyncClient on ``AsyncHTTPTransport(uds=)``, or httpx_unixsocket.AsyncClient
+    (httpx2 and httpx2_unixsocket for the httpx2 clients)."""
 
     def __init__(self, spec: Spec) -> None:
-        httpx = importlib.import_module("httpx")
-        if spec.client == "httpx-async-uds":
+        library = _httpx_library(spec.client)
+        httpx = importlib.import_module(library)
+        if spec.client.endswith("-uds"):
             transport = httpx.AsyncHTTPTransport(uds=spec.socket)
             self.client = httpx.AsyncClient(transport=transport)
             self.base = "http://localhost"
         else:
-            self.client = importlib.import_module("httpx_unixsocket").AsyncClient()
+            self.client = importlib.import_module(f"{library}_unixsocket").AsyncClient()
             self.base = "http+unix://" + quote(spec.socket, safe="")
 
     async def get(self, path: str) -> bytes:
@@ -431,11 +440,15 @@ SYNC: dict[str, Callable[[Spec], SyncClient]] = {
     "ours-requests": RequestsClient,
     "ours-urllib3": OursUrllib3,
     "ours-httpx": HttpxClient,
+    "httpx2-uds": HttpxClient,
+    "ours-httpx2": HttpxClient,
 }
 ASYNC: dict[str, Callable[[Spec], AsyncClient]] = {
     "aiohttp": Aiohttp,
     "httpx-async-uds": HttpxAsync,
     "ours-httpx-async": HttpxAsync,
+    "httpx2-async-uds": HttpxAsync,
+    "ours-httpx2-async": HttpxAsync,
 }
 
 
@@ -616,6 +629,10 @@ def versions(client: str) -> dict[str, str]:
         "ours-urllib3": ["urllib3-unixsocket", "urllib3"],
         "ours-httpx": ["httpx-unixsocket", "httpx", "httpcore"],
         "ours-httpx-async": ["httpx-unixsocket", "httpx", "httpcore", "anyio"],
+        "httpx2-uds": ["httpx2", "httpcore2"],
+        "httpx2-async-uds": ["httpx2", "httpcore2", "anyio"],
+        "ours-httpx2": ["httpx2-unixsocket", "httpx2", "httpcore2"],
+        "ours-httpx2-async": ["httpx2-unixsocket", "httpx2", "httpcore2", "anyio"],
     }.get(client, [])
     found = {}
     for name in names:

@@ -13,6 +13,8 @@ The convention (also in docs/contributing.md):
   unixsocket plugin) and its tests must pass.
 - ``<!-- doc-test: skip REASON -->`` on the line before a block skips it, with the reason;
   nothing else is skipped.
+- In the httpx2 environments every block runs as an httpx2 user would write it: renamed as
+  httpx2-unixsocket is from httpx-unixsocket (``support.httpx_flavor.renamed``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from urllib.parse import quote
 import pytest
 import requests
 from support.daemons import daemon_app
+from support.httpx_flavor import renamed
 
 from unixsocket_testutils import UnixSocketServerThread
 
@@ -154,7 +157,7 @@ def test_code_blocks_run(
         if block.skip is not None:
             skipped.append(f"{where}: {block.skip}")
             continue
-        code = substitute(block.code, daemons)
+        code = renamed(substitute(block.code, daemons))
         if is_test_module(code):
             pytester.makepyfile(**{f"test_block_{block.line}": code})
             monkeypatch.chdir(pytester.path)

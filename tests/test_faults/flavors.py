@@ -15,13 +15,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
-import httpx
 import requests
 import urllib3
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from support.httpx_flavor import httpx, httpx_unixsocket
 from urllib3.exceptions import MaxRetryError
 
-import httpx_unixsocket
 import requests_unixsocket
 import urllib3_unixsocket
 

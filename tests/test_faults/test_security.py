@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote
 
-import httpx
 import pytest
 import requests
 import urllib3
+from support.httpx_flavor import httpx
 
 from unixsocket_testutils import RecordedRequest, Reply, ScriptedServer, echo
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import anyio
-import httpx
 import pytest
+from support.httpx_flavor import AsyncClient, AsyncUnixTransport, httpx
 
-from httpx_unixsocket import AsyncClient, AsyncUnixTransport
 from unixsocket_testutils import UnixSocketServerThread
 from unixsocket_testutils.pytest_plugin import UnixServerFactory
 

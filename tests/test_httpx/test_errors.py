@@ -3,10 +3,9 @@ timeouts and broken responses are in tests/test_faults, for every flavor)."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
+from support.httpx_flavor import AsyncClient, AsyncUnixTransport, Client, UnixTransport, httpx
 
-from httpx_unixsocket import AsyncClient, AsyncUnixTransport, Client, UnixTransport
 from unixsocket_testutils import Connection, UnixSocketServerThread
 from unixsocket_testutils.pytest_plugin import ScriptedServerFactory
 

@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
-import httpx
 import pytest
 import trustme
+from support.httpx_flavor import AsyncClient, Client, httpx
 
-from httpx_unixsocket import AsyncClient, Client
 from unixsocket_testutils import server_process
 from unixsocket_url import build_url
 

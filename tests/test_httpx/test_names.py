@@ -1,15 +1,26 @@
-"""Socket names: case kept through the clients, bare mounts that refuse to guess, abstract
-names, spaces/plus/percent/non-ASCII, paths over 107 bytes."""
+"""Socket names: case kept through the clients, bare mounts that refuse to guess (and check the
+file system once per socket), abstract names, spaces/plus/percent/non-ASCII, paths over 107
+bytes."""
 
 from __future__ import annotations
 
 import os
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
-import httpx
 import pytest
+from support.httpx_flavor import (
+    PACKAGE,
+    AsyncClient,
+    AsyncUnixTransport,
+    Client,
+    UnixTransport,
+    httpx,
+)
 
-from httpx_unixsocket import AsyncClient, AsyncUnixTransport, Client, UnixTransport
 from unixsocket_testutils import UnixSocketServerThread
 from unixsocket_testutils.pytest_plugin import UnixServerFactory
 from unixsocket_url import build_url
@@ -59,9 +70,79 @@ def test_bare_mount_refuses_an_ambiguous_name(twins: tuple[str, str]) -> None:
     ):
         client.get(hand_written(upper))
     message = str(info.value)
-    assert "httpx_unixsocket.Client" in message
+    assert f"{PACKAGE}.Client" in message
     assert "App.sock" in message
     assert "app.sock" in message
+
+
+_listed: list[bytes] = []
+_listing = threading.local()
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event == "os.listdir" and getattr(_listing, "on", False):
+        _listed.append(os.fsencode(args[0]))
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture
+def listdirs() -> Iterator[list[bytes]]:
+    """The directories this thread lists (``os.listdir``, CPython's audit event) meanwhile."""
+    _listed.clear()
+    _listing.on = True
+    yield _listed
+    _listing.on = False
+
+
+def test_bare_mount_lists_directories_once_per_socket(
+    sockdir: str, unix_server_factory: UnixServerFactory, listdirs: list[bytes]
+) -> None:
+    path = os.path.join(sockdir, "sub", "s.sock")
+    os.mkdir(os.path.dirname(path))
+    server = unix_server_factory(path=path)
+    with httpx.Client(mounts={"http+unix://": UnixTransport()}) as client:
+        client.get(hand_written(path, "/1"))
+        first = len(listdirs)
+        assert first == path.count("/")  # each directory on the path, once: all have letters
+        for n in range(2, 6):
+            client.get(hand_written(path, f"/{n}"))
+    assert len(listdirs) == first
+    assert len(server.requests) == 5
+
+
+def test_a_twin_appearing_later_is_seen_by_a_new_transport(
+    sockdir: str, unix_server_factory: UnixServerFactory
+) -> None:
+    lower = os.path.join(sockdir, "app.sock")
+    unix_server_factory(path=lower)
+    with httpx.Client(mounts={"http+unix://": UnixTransport()}) as client:
+        assert client.get(hand_written(lower)).headers["x-socket-path"] == lower
+        unix_server_factory(path=os.path.join(sockdir, "App.sock"))
+        # decided: this transport goes on sending the name to the socket it checked
+        assert client.get(hand_written(lower)).headers["x-socket-path"] == lower
+    with (
+        httpx.Client(mounts={"http+unix://": UnixTransport()}) as fresh,
+        pytest.raises(httpx.InvalidURL, match="differing only in letter case") as info,
+    ):
+        fresh.get(hand_written(lower))
+    assert "build_url" not in str(info.value)  # it cannot help: app.sock has no upper case
+
+
+def test_a_name_that_cannot_be_checked_is_refused_with_advice_that_fits(sockdir: str) -> None:
+    loop = os.path.join(sockdir, "loop")
+    os.symlink(loop, loop)  # listing it fails (ELOOP), whoever runs the test
+    path = os.path.join(loop, "s.sock")
+    with (
+        httpx.Client(mounts={"http+unix://": UnixTransport()}) as client,
+        pytest.raises(httpx.InvalidURL, match="cannot be checked") as info,
+    ):
+        client.get(build_url(path))  # built as advised: the lowercase letters stay bare
+    message = str(info.value)
+    assert f"{PACKAGE}.Client" in message
+    assert "socket=" in message
+    assert "build_url" not in message
 
 
 def test_bare_mount_refuses_a_name_whose_case_was_lost(

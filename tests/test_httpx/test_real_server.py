@@ -6,10 +6,9 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from support.httpx_flavor import AsyncClient, Client, httpx
 
-from httpx_unixsocket import AsyncClient, Client
 from unixsocket_url import build_url
 
 MIB = 1 << 20

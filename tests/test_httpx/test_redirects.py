@@ -7,10 +7,9 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import httpx
 import pytest
+from support.httpx_flavor import AsyncClient, Client, RedirectRefused, UnixTransport, httpx
 
-from httpx_unixsocket import AsyncClient, Client, RedirectRefused
 from unixsocket_testutils import UnixSocketServerThread
 from unixsocket_testutils.pytest_plugin import UnixServerFactory
 
@@ -192,8 +191,6 @@ def test_plain_httpx_with_a_mount_is_the_unsafe_case(
     tcp: TCPServer, unix_server: UnixSocketServerThread
 ) -> None:
     """Why the Client exists: a bare mount cannot know where a request came from."""
-    from httpx_unixsocket import UnixTransport
-
     tcp.routes["/go"] = (302, unix_server.url_for("/reached"))
     mounts = {"http+unix://": UnixTransport()}
     with httpx.Client(mounts=mounts, follow_redirects=True) as client:

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from importlib.metadata import requires
 from pathlib import Path
 
-import httpx
 import pytest
+from support.httpx_flavor import (
+    CORE,
+    DISTRIBUTION,
+    LIBRARY,
+    PACKAGE,
+    Client,
+    UnixTransport,
+    httpx,
+    httpx_unixsocket,
+)
 
-import httpx_unixsocket
-from httpx_unixsocket import Client, UnixTransport
 from unixsocket_testutils import UnixSocketServerThread
 from unixsocket_testutils.pytest_plugin import UnixServerFactory
 
@@ -27,7 +36,7 @@ def test_public_names_are_locked() -> None:
         "peer_credentials",
     ]
     for name in set(httpx_unixsocket.__all__) - {"UNIX_SOCKET_EXTENSION"}:
-        assert getattr(httpx_unixsocket, name).__module__.startswith("httpx_unixsocket._")
+        assert getattr(httpx_unixsocket, name).__module__.startswith(f"{PACKAGE}._")
     assert httpx_unixsocket.UNIX_SOCKET_EXTENSION == "unix_socket"
     assert issubclass(httpx_unixsocket.RedirectRefused, httpx.RequestError)
 
@@ -35,10 +44,18 @@ def test_public_names_are_locked() -> None:
 def test_depends_on_httpx_and_httpcore_not_requests() -> None:
     names = {
         req.split(";")[0].split("[")[0].split(">")[0].split("<")[0].strip()
-        for req in requires("httpx-unixsocket") or []
+        for req in requires(DISTRIBUTION) or []
     }
-    assert {"httpx", "httpcore", "unixsocket-url", "anyio"} <= names
-    assert not names & {"requests", "urllib3"}
+    assert {LIBRARY, CORE, "unixsocket-url", "anyio"} <= names
+    assert not names & {"requests", "urllib3", "httpx", "httpcore"} - {LIBRARY, CORE}
+
+
+def test_imports_no_other_flavors_library() -> None:
+    """httpx2-unixsocket never imports httpx or httpcore (and httpx-unixsocket never httpx2)."""
+    other = {"httpx": ("httpx2", "httpcore2"), "httpx2": ("httpx", "httpcore")}[LIBRARY]
+    probe = f"import sys, {PACKAGE}; print(sorted(set(sys.modules) & {set(other)!r}))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_many_paths_share_one_connection(unix_server: UnixSocketServerThread) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import ssl
 
-import httpx
 import pytest
 import trustme
+from support.httpx_flavor import AsyncClient, AsyncUnixTransport, Client, UnixTransport, httpx
 
-from httpx_unixsocket import AsyncClient, AsyncUnixTransport, Client, UnixTransport
 from unixsocket_testutils import Connection
 from unixsocket_testutils.pytest_plugin import ScriptedServerFactory
 

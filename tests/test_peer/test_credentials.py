@@ -11,14 +11,13 @@ import socket
 import tempfile
 from collections.abc import Iterator
 
-import httpx
 import pytest
 import requests
 import urllib3
 from support.descriptors import open_files, opened_since
+from support.httpx_flavor import httpx, httpx_unixsocket
 from urllib3.util.retry import Retry
 
-import httpx_unixsocket
 import requests_unixsocket
 import unixsocket_url
 import urllib3_unixsocket

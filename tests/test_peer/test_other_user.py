@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 
-import httpx
 import pytest
 import requests
+from support.httpx_flavor import httpx, httpx_unixsocket
 from urllib3.util.retry import Retry
 
-import httpx_unixsocket
 import requests_unixsocket
 import urllib3_unixsocket
 from unixsocket_url import PeerCredentials, UnexpectedPeer

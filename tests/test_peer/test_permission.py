@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+from support.httpx_flavor import renamed
 
 # Run in a child without the privilege to ignore file modes. It counts its connect() calls to
 # the socket (CPython's audit event) and urllib3's Retry.increment calls, with 3 retries asked.
@@ -103,10 +104,11 @@ def unprivileged(command: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("flavor", sorted(EXPECTED))
 def test_permission_denied_is_not_retried(forbidden: str, flavor: str) -> None:
-    command = unprivileged([sys.executable, "-c", CHILD, flavor, forbidden])
+    # the httpx flavors run on the library under test (support.httpx_flavor)
+    command = unprivileged([sys.executable, "-c", renamed(CHILD), renamed(flavor), forbidden])
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
     result = json.loads(done.stdout)
-    assert result["error"] == EXPECTED[flavor]
+    assert result["error"] == renamed(EXPECTED[flavor])
     assert result["is_base"]
     assert result["message"].startswith(
         f"cannot connect to UNIX socket '{forbidden}': permission denied"

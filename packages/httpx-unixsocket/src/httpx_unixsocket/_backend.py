@@ -113,7 +113,9 @@ def _extra_info(
     return None
 
 
-def _apply_options(sock: socket.socket, socket_options: Iterable[Any] | None) -> None:
+def _apply_options(
+    sock: socket.socket, socket_options: Iterable[httpcore.SOCKET_OPTION] | None
+) -> None:
     for option in socket_options or ():
         sock.setsockopt(*option)
 
@@ -198,7 +200,7 @@ class SyncUnixBackend(httpcore.NetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         address = address_of(host)
         try:
@@ -224,7 +226,7 @@ class SyncUnixBackend(httpcore.NetworkBackend):
         self,
         path: str,
         timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         return self.connect_tcp(origin_host(path).decode("ascii"), 0, timeout, None, socket_options)
 
@@ -380,7 +382,7 @@ class AsyncUnixBackend(httpcore.AsyncNetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         address = address_of(host)
         await anyio.lowlevel.checkpoint()
@@ -408,7 +410,7 @@ class AsyncUnixBackend(httpcore.AsyncNetworkBackend):
         self,
         path: str,
         timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         host = origin_host(path).decode("ascii")
         return await self.connect_tcp(host, 0, timeout, None, socket_options)

@@ -10,15 +10,16 @@ On top of mounting the transports, the clients do what a mounted transport alone
   that leaves the socket.
 
 Four private httpx methods are overridden (``_transport_for_url``, ``_redirect_url``,
-``_build_redirect_request``, ``_send_single_request``; the same signatures in httpx 0.27 and 0.28,
-tested on both): event hooks cannot change the next redirect request, and a user can replace them.
+``_build_redirect_request``, ``_send_single_request``; the same signatures in httpx 0.27, 0.28
+and httpx2 2.16, tested on each): event hooks cannot change the next redirect request, and a user
+can replace them.
 """
 
 from __future__ import annotations
 
 import contextlib
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import httpx
 
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 _REFUSED = "httpx_unixsocket.redirect_refused"
 """Extension set on a redirect request the client refuses to send (holds the reason)."""
 _CREDENTIALS = ("Authorization", "Proxy-Authorization", "Cookie")
+_R = TypeVar("_R")
+_Redirect = Callable[[httpx.Request, httpx.Response], _R]
+"""One of httpx's own redirect steps (``_redirect_url``, ``_build_redirect_request``)."""
 
 
 class RedirectRefused(httpx.RequestError):
@@ -93,6 +97,14 @@ class _UnixRouting:
     def __init__(self, allow_socket_redirects: bool) -> None:
         self.allow_socket_redirects = allow_socket_redirects
         self.base: tuple[bytes, SocketAddress] | None = None
+
+    def client_options(self, kwargs: dict[str, Any], transport: object) -> dict[str, Any]:
+        """The httpx client's *kwargs* with its base URL canonical and *transport* mounted for
+        both UNIX schemes (under the caller's own mounts)."""
+        if "base_url" in kwargs:
+            kwargs = {**kwargs, "base_url": self.set_base(kwargs["base_url"])}
+        mounts = {"http+unix://": transport, "https+unix://": transport}
+        return {**kwargs, "mounts": {**mounts, **(kwargs.get("mounts") or {})}}
 
     def set_base(self, url: httpx.URL | str) -> httpx.URL | str:
         self.base = None
@@ -177,6 +189,21 @@ class _UnixRouting:
         except InvalidURL:
             return source, None, None
 
+    def next_url(
+        self, request: httpx.Request, response: httpx.Response, upstream: _Redirect[httpx.URL]
+    ) -> httpx.URL:
+        """The URL a redirect goes to: :meth:`redirect_url`'s, or httpx's (*upstream*)."""
+        target = self.redirect_url(request, response.headers["Location"])
+        return upstream(request, response) if target is None else target
+
+    def next_request(
+        self, request: httpx.Request, response: httpx.Response, upstream: _Redirect[httpx.Request]
+    ) -> httpx.Request:
+        """httpx's redirect request (*upstream*) with the socket, refusal and credentials
+        settled by :meth:`check_redirect` and :meth:`finish_redirect`."""
+        source, target, refusal = self.check_redirect(request, response)
+        return self.finish_redirect(upstream(request, response), source, target, refusal)
+
     @staticmethod
     def finish_redirect(
         new: httpx.Request,
@@ -202,7 +229,35 @@ class _UnixRouting:
         return new
 
 
-class Client(httpx.Client):
+class _UnixClient:
+    """The properties both clients add or change (the state is their ``_unix`` routing)."""
+
+    _unix: _UnixRouting
+    if TYPE_CHECKING:  # httpx's, next in the clients' method resolution order
+        _base_url: httpx.URL
+
+        def _enforce_trailing_slash(self, url: httpx.URL) -> httpx.URL: ...
+
+    @property
+    def allow_socket_redirects(self) -> bool:
+        """Whether redirects into a socket from elsewhere, or to another socket, are followed."""
+        return self._unix.allow_socket_redirects
+
+    @allow_socket_redirects.setter
+    def allow_socket_redirects(self, value: bool) -> None:
+        self._unix.allow_socket_redirects = value
+
+    @property
+    def base_url(self) -> httpx.URL:
+        """The base URL (a UNIX one is re-encoded so its socket name survives lowercasing)."""
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, url: httpx.URL | str) -> None:
+        self._base_url = self._enforce_trailing_slash(httpx.URL(self._unix.set_base(url)))
+
+
+class Client(_UnixClient, httpx.Client):
     """An :class:`httpx.Client` that also sends ``http+unix://`` and ``https+unix://`` URLs.
 
     Takes every :class:`httpx.Client` argument; ``verify``, ``cert``, ``trust_env``, ``http1``,
@@ -221,35 +276,10 @@ class Client(httpx.Client):
         **kwargs: Any,
     ) -> None:
         routing = _UnixRouting(allow_socket_redirects)
-        if "base_url" in kwargs:
-            kwargs["base_url"] = routing.set_base(kwargs["base_url"])
         transport = UnixTransport(expected_peer_uid=expected_peer_uid, **_transport_kwargs(kwargs))
-        kwargs["mounts"] = {
-            "http+unix://": transport,
-            "https+unix://": transport,
-            **(kwargs.get("mounts") or {}),
-        }
-        super().__init__(**kwargs)
+        super().__init__(**routing.client_options(kwargs, transport))
         self._unix = routing
         self._unix_transport = transport
-
-    @property
-    def allow_socket_redirects(self) -> bool:
-        """Whether redirects into a socket from elsewhere, or to another socket, are followed."""
-        return self._unix.allow_socket_redirects
-
-    @allow_socket_redirects.setter
-    def allow_socket_redirects(self, value: bool) -> None:
-        self._unix.allow_socket_redirects = value
-
-    @property
-    def base_url(self) -> httpx.URL:
-        """The base URL (a UNIX one is re-encoded so its socket name survives lowercasing)."""
-        return self._base_url
-
-    @base_url.setter
-    def base_url(self, url: httpx.URL | str) -> None:
-        self._base_url = self._enforce_trailing_slash(httpx.URL(self._unix.set_base(url)))
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
         url, address = self._unix.prepare(url)
@@ -261,15 +291,12 @@ class Client(httpx.Client):
         return super()._transport_for_url(url)
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
-        target = self._unix.redirect_url(request, response.headers["Location"])
-        return super()._redirect_url(request, response) if target is None else target
+        return self._unix.next_url(request, response, super()._redirect_url)
 
     def _build_redirect_request(
         self, request: httpx.Request, response: httpx.Response
     ) -> httpx.Request:
-        source, target, refusal = self._unix.check_redirect(request, response)
-        new = super()._build_redirect_request(request, response)
-        return self._unix.finish_redirect(new, source, target, refusal)
+        return self._unix.next_request(request, response, super()._build_redirect_request)
 
     def _send_single_request(self, request: httpx.Request) -> httpx.Response:
         refusal = request.extensions.get(_REFUSED)
@@ -278,7 +305,7 @@ class Client(httpx.Client):
         return super()._send_single_request(request)
 
 
-class AsyncClient(httpx.AsyncClient):
+class AsyncClient(_UnixClient, httpx.AsyncClient):
     """An :class:`httpx.AsyncClient` that also sends ``http+unix://`` and ``https+unix://``
     URLs, on asyncio or trio; see :class:`Client`."""
 
@@ -290,37 +317,12 @@ class AsyncClient(httpx.AsyncClient):
         **kwargs: Any,
     ) -> None:
         routing = _UnixRouting(allow_socket_redirects)
-        if "base_url" in kwargs:
-            kwargs["base_url"] = routing.set_base(kwargs["base_url"])
         transport = AsyncUnixTransport(
             expected_peer_uid=expected_peer_uid, **_transport_kwargs(kwargs)
         )
-        kwargs["mounts"] = {
-            "http+unix://": transport,
-            "https+unix://": transport,
-            **(kwargs.get("mounts") or {}),
-        }
-        super().__init__(**kwargs)
+        super().__init__(**routing.client_options(kwargs, transport))
         self._unix = routing
         self._unix_transport = transport
-
-    @property
-    def allow_socket_redirects(self) -> bool:
-        """Whether redirects into a socket from elsewhere, or to another socket, are followed."""
-        return self._unix.allow_socket_redirects
-
-    @allow_socket_redirects.setter
-    def allow_socket_redirects(self, value: bool) -> None:
-        self._unix.allow_socket_redirects = value
-
-    @property
-    def base_url(self) -> httpx.URL:
-        """The base URL (a UNIX one is re-encoded so its socket name survives lowercasing)."""
-        return self._base_url
-
-    @base_url.setter
-    def base_url(self, url: httpx.URL | str) -> None:
-        self._base_url = self._enforce_trailing_slash(httpx.URL(self._unix.set_base(url)))
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
         url, address = self._unix.prepare(url)
@@ -332,15 +334,12 @@ class AsyncClient(httpx.AsyncClient):
         return super()._transport_for_url(url)
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
-        target = self._unix.redirect_url(request, response.headers["Location"])
-        return super()._redirect_url(request, response) if target is None else target
+        return self._unix.next_url(request, response, super()._redirect_url)
 
     def _build_redirect_request(
         self, request: httpx.Request, response: httpx.Response
     ) -> httpx.Request:
-        source, target, refusal = self._unix.check_redirect(request, response)
-        new = super()._build_redirect_request(request, response)
-        return self._unix.finish_redirect(new, source, target, refusal)
+        return self._unix.next_request(request, response, super()._build_redirect_request)
 
     async def _send_single_request(self, request: httpx.Request) -> httpx.Response:
         refusal = request.extensions.get(_REFUSED)

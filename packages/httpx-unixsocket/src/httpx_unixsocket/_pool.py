@@ -1,12 +1,15 @@
-"""httpcore's connection pools, with the assignment race of httpcore 1.0.9 fixed, the keep-alive
-race retried once for idempotent requests, and connections inherited through fork() dropped.
+"""httpcore's connection pools, with the keep-alive race retried once for idempotent requests,
+connections inherited through fork() dropped, and (on httpcore 1) the assignment race fixed.
 
-httpcore hands an idle HTTP/1.1 connection to a queued request, but the connection stays idle
-until the waiting thread starts its request on it. A concurrent pass of the pool can meanwhile
-close it, as surplus keep-alive or to make room at ``max_connections``: the request then fails
-with ``EBADF``, or hangs until its read timeout, and a connection beyond the limit is opened
-(encode/httpcore#1110, unfixed in 1.0.9). Here a connection that a pending request holds is
-never closed by the pool, and surplus keep-alive counts idle connections, not all of them.
+httpcore 1.0.9 hands an idle HTTP/1.1 connection to a queued request, but the connection stays
+idle until the waiting thread starts its request on it. A concurrent pass of the pool can
+meanwhile close it, as surplus keep-alive or to make room at ``max_connections``: the request
+then fails with ``EBADF``, or hangs until its read timeout, and a connection beyond the limit is
+opened (encode/httpcore#1110, unfixed in 1.0.9). There a connection that a pending request holds
+is never closed by the pool, and surplus keep-alive counts idle connections, not all of them;
+a connection whose request was cancelled before it connected is dropped, where 1.0.9 keeps it
+for good (a slot of ``max_connections`` lost). httpcore2's pass does all this itself
+(``is_connected()`` tells the never-connected ones): there its own pass runs.
 
 A server may close an idle keep-alive connection just as a request is written to it; the
 request then ends with "Server disconnected without sending a response", or a read or write
@@ -18,10 +21,13 @@ requests fail as before.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpcore
 import httpx
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _DISCONNECTED = "Server disconnected without sending a response"
@@ -30,8 +36,28 @@ RACE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteE
 the head is read, so these never come from the body)."""
 
 
-def assign_requests_to_connections(pool: Any) -> list[Any]:
-    """httpcore's assignment pass without closing connections pending requests hold."""
+UPSTREAM_RESERVES = int(httpcore.__version__.split(".")[0]) >= 2
+"""Whether httpcore's own assignment pass leaves the connections pending requests hold alone
+(httpcore2 2.x; httpcore 1.0.9 does not)."""
+
+
+def assign_requests_to_connections(pool: Any, upstream: Callable[[], list[Any]]) -> list[Any]:
+    """One assignment pass (*upstream*, httpcore's own, where it reserves held connections;
+    else :func:`reserving_pass`), noting which requests got a connection already open."""
+    queued = [request for request in pool._requests if request.is_queued()]
+    known = set(pool._connections)
+    closing = upstream() if UPSTREAM_RESERVES else reserving_pass(pool)
+    for pool_request in queued:
+        if pool_request.connection in known:
+            pool._reused.add(id(pool_request.request))
+        elif pool_request.connection is not None:
+            pool._reused.discard(id(pool_request.request))
+    return closing
+
+
+def reserving_pass(pool: Any) -> list[Any]:
+    """httpcore 1.0.9's assignment pass without closing connections pending requests hold, and
+    dropping a connection whose request went away before it connected (as httpcore2 does)."""
     closing: list[Any] = []
     held = {id(request.connection) for request in pool._requests if request.connection}
     idle = sum(1 for connection in pool._connections if connection.is_idle())
@@ -40,6 +66,8 @@ def assign_requests_to_connections(pool: Any) -> list[Any]:
             pool._connections.remove(connection)
         elif id(connection) in held:
             continue
+        elif connection._connection is None:  # never connected: nothing to close
+            pool._connections.remove(connection)
         elif connection.has_expired() or (
             connection.is_idle() and idle > pool._max_keepalive_connections
         ):
@@ -56,7 +84,6 @@ def assign_requests_to_connections(pool: Any) -> list[Any]:
         if available:
             pool_request.assign_to_connection(available[0])
             held.add(id(available[0]))
-            pool._reused.add(id(pool_request.request))
             continue
         if len(pool._connections) >= pool._max_connections:
             spare = [c for c in pool._connections if c.is_idle() and id(c) not in held]
@@ -65,7 +92,6 @@ def assign_requests_to_connections(pool: Any) -> list[Any]:
             pool._connections.remove(spare[0])
             closing.append(spare[0])
         connection = pool.create_connection(origin)
-        pool._reused.discard(id(pool_request.request))
         pool._connections.append(connection)
         pool_request.assign_to_connection(connection)
         held.add(id(connection))
@@ -106,7 +132,7 @@ class ConnectionPool(httpcore.ConnectionPool):
         self._pid = os.getpid()
 
     def _assign_requests_to_connections(self) -> list[Any]:
-        return assign_requests_to_connections(self)
+        return assign_requests_to_connections(self, super()._assign_requests_to_connections)
 
     def handle_request(self, request: httpcore.Request) -> httpcore.Response:
         forget_inherited(self)
@@ -130,7 +156,7 @@ class AsyncConnectionPool(httpcore.AsyncConnectionPool):
         self._reused: set[int] = set()
 
     def _assign_requests_to_connections(self) -> list[Any]:
-        return assign_requests_to_connections(self)
+        return assign_requests_to_connections(self, super()._assign_requests_to_connections)
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         try:

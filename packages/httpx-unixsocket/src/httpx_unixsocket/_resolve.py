@@ -4,6 +4,12 @@ httpx lowercases every URL host while parsing, so ``http+unix://%2Frun%2FApp.soc
 transport as ``%2frun%2fapp.sock``. Letters written as ``%XX`` escapes keep their case; bare
 letters may have lost it. The clients carry the exact address in ``request.extensions``; a bare
 mounted transport without it goes ahead only when no other socket could have been meant.
+
+A transport decides that once per URL host (:class:`Decisions`): the file system is read for
+the first request to a socket, not for every one. A socket created later whose name differs
+only in case is not seen by a transport that has already decided (it goes on sending to the
+socket it checked, as its keep-alive connections do); a new transport, or the clients, which
+never guess, see it. Refusals and names with no socket behind them yet are never kept.
 """
 
 from __future__ import annotations
@@ -25,6 +31,24 @@ UNIX_SOCKET_EXTENSION = "unix_socket"
 
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _PROC_NET_UNIX = "/proc/net/unix"
+_MAX_DECISIONS = 1024
+
+
+class Decisions:
+    """A transport's verdicts on the URL hosts it was sent: the socket each one names."""
+
+    __slots__ = ("_known",)
+
+    def __init__(self) -> None:
+        self._known: dict[bytes, SocketAddress] = {}
+
+    def get(self, host: bytes) -> SocketAddress | None:
+        return self._known.get(host)
+
+    def keep(self, host: bytes, address: SocketAddress) -> None:
+        if len(self._known) >= _MAX_DECISIONS:
+            self._known.clear()  # a bound, not a policy: the next requests check again
+        self._known[host] = address
 
 
 def _address_bytes(address: SocketAddress) -> bytes:
@@ -40,17 +64,21 @@ def parse_request_url(url: httpx.URL) -> SocketAddress:
         raise httpx.InvalidURL(str(exc)) from None
 
 
-def resolve(url: httpx.URL, carried: object) -> SocketAddress:
+def resolve(url: httpx.URL, carried: object, decisions: Decisions) -> SocketAddress:
     """The exact socket address a request for *url* goes to.
 
     *carried* is the ``unix_socket`` extension: used when it names the same socket as the URL up
     to letter case. Otherwise the host decides, if it has no bare letters, or if the file system
-    (``/proc/net/unix`` for abstract names) shows that no other socket differs only in their case.
+    (``/proc/net/unix`` for abstract names) shows that no other socket differs only in their case;
+    *decisions* keeps what the file system said, per host.
     """
     if isinstance(carried, (str, bytes)):
         # The clients' common case, the same few (host, extension) pairs: computed once each.
         address, exact = _carried_match(url.scheme, url.raw_host, carried)
     else:
+        decided = decisions.get(url.raw_host) if carried is None else None
+        if decided is not None:
+            return decided
         address = parse_request_url(url)
         exact = None if carried is None else _match(address, carried)
     if exact is not None:
@@ -58,11 +86,14 @@ def resolve(url: httpx.URL, carried: object) -> SocketAddress:
     host = url.raw_host.decode("ascii")
     mask = _bare_letter_mask(host)
     if not any(mask):
+        decisions.keep(url.raw_host, address)
         return address
     raw = _address_bytes(address)
     found = _abstract_variants(raw, mask) if raw[:1] == b"\0" else _path_variants(raw, mask)
     if found is None or (found and found != [_joined(raw)]):
         raise httpx.InvalidURL(_ambiguity_message(url, address, found))
+    if found:  # the socket exists, and no other differs only in case
+        decisions.keep(url.raw_host, address)
     return address
 
 
@@ -169,15 +200,20 @@ def _abstract_variants(raw: bytes, mask: list[bool]) -> list[bytes] | None:
 
 def _ambiguity_message(url: httpx.URL, address: SocketAddress, found: list[bytes] | None) -> str:
     name = describe_address(address)
+    advice = (
+        "Send the request through httpx_unixsocket.Client or AsyncClient (they carry the exact "
+        "socket name), or give the transport its socket: single-socket mode, socket=..."
+    )
     if found is None:
-        why = "its letters' case cannot be checked here"
+        unread = "/proc/net/unix" if _address_bytes(address)[:1] == b"\0" else "its directories"
+        why = f"its letters' case cannot be checked here ({unread} could not be read)"
+    elif len(found) == 1:  # only a socket whose name has upper-case letters
+        why = f"the socket is named {describe_address(found[0])!r}"
+        advice += ", or build the URL with unixsocket_url.build_url (it escapes upper-case letters)"
     else:
         others = ", ".join(repr(describe_address(f)) for f in found[:5])
         why = f"sockets differing only in letter case exist: {others}"
     return (
         f"the UNIX socket in {str(url)!r} is ambiguous: httpx lowercases URL hosts, so the "
-        f"transport got '{name}', and {why}. Send the request through httpx_unixsocket.Client or "
-        "AsyncClient (they carry the exact socket name), build the URL with "
-        "unixsocket_url.build_url (it escapes upper-case letters), or use single-socket mode, "
-        "UnixTransport(socket=...)"
+        f"transport got '{name}', and {why}. {advice}"
     )

@@ -14,7 +14,7 @@ import contextlib
 import importlib.util
 import socket
 import ssl
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 import httpcore
 import httpx
@@ -24,7 +24,7 @@ from unixsocket_url import SCHEMES, UnixConnectError, normalize_address
 from ._backend import AsyncUnixBackend, SyncUnixBackend, origin_host
 from ._peer import with_peer_credentials
 from ._pool import AsyncConnectionPool, ConnectionPool
-from ._resolve import UNIX_SOCKET_EXTENSION, resolve
+from ._resolve import UNIX_SOCKET_EXTENSION, Decisions, resolve
 
 if TYPE_CHECKING:
     import os
@@ -42,6 +42,7 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 """httpx's own default pool limits."""
 
 _T = TypeVar("_T")
+_Pool = TypeVar("_Pool", ConnectionPool, AsyncConnectionPool)
 
 
 class SocketAccessDenied(httpx.ConnectError):
@@ -120,6 +121,7 @@ class _Setup:
         self.socket: SocketAddress | None = None if socket is None else normalize_address(socket)
         self.server_hostname = server_hostname
         self.ssl_context = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
+        self.decisions = Decisions()
 
     def httpcore_request(self, request: httpx.Request, content: Any) -> httpcore.Request:
         scheme, address = self._route(request)
@@ -154,7 +156,7 @@ class _Setup:
             if self.socket is not None:
                 return SCHEMES[scheme].encode("ascii"), self.socket
             return SCHEMES[scheme].encode("ascii"), resolve(
-                request.url, request.extensions.get(UNIX_SOCKET_EXTENSION)
+                request.url, request.extensions.get(UNIX_SOCKET_EXTENSION), self.decisions
             )
         if self.socket is not None and scheme in ("http", "https"):
             return scheme.encode("ascii"), self.socket
@@ -296,7 +298,58 @@ class _AsyncRequestBody:
             await aclose()
 
 
-class UnixTransport(httpx.BaseTransport):
+class _UnixTransportBase(Generic[_Pool]):
+    """The options both transports take (see :class:`UnixTransport`), and the pool they make."""
+
+    def __init__(
+        self,
+        *,
+        socket: SocketLike | None = None,
+        verify: VerifyTypes = True,
+        cert: CertTypes | None = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        proxy: None = None,
+        retries: int = 0,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+        server_hostname: str | None = None,
+        expected_peer_uid: int | None = None,
+    ) -> None:
+        self._setup = _Setup(
+            socket=socket,
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http2=http2,
+            proxy=proxy,
+            server_hostname=server_hostname,
+            name=type(self).__name__,
+        )
+        self._pool: _Pool = self._connection_pool(
+            expected_peer_uid,
+            ssl_context=self._setup.ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=http1,
+            http2=http2,
+            retries=retries,
+            socket_options=socket_options,
+        )
+
+    def _connection_pool(self, expected_peer_uid: int | None, **options: Any) -> _Pool:
+        """The httpcore pool with *options*, dialing through a UNIX network backend."""
+        raise NotImplementedError
+
+    @property
+    def socket(self) -> SocketAddress | None:
+        """The socket of single-socket mode, or ``None`` when URLs name their sockets."""
+        return self._setup.socket
+
+
+class UnixTransport(_UnixTransportBase[ConnectionPool], httpx.BaseTransport):
     """An httpx transport for ``http+unix://`` and ``https+unix://`` URLs.
 
     Mount it (``httpx.Client(mounts={"http+unix://": UnixTransport()})``) or let
@@ -311,48 +364,9 @@ class UnixTransport(httpx.BaseTransport):
     retried. Responses carry the server's credentials (:func:`peer_credentials`).
     """
 
-    def __init__(
-        self,
-        *,
-        socket: SocketLike | None = None,
-        verify: VerifyTypes = True,
-        cert: CertTypes | None = None,
-        trust_env: bool = True,
-        http1: bool = True,
-        http2: bool = False,
-        limits: httpx.Limits = DEFAULT_LIMITS,
-        proxy: None = None,
-        retries: int = 0,
-        socket_options: Iterable[Any] | None = None,
-        server_hostname: str | None = None,
-        expected_peer_uid: int | None = None,
-    ) -> None:
-        self._setup = _Setup(
-            socket=socket,
-            verify=verify,
-            cert=cert,
-            trust_env=trust_env,
-            http2=http2,
-            proxy=proxy,
-            server_hostname=server_hostname,
-            name="UnixTransport",
-        )
-        self._pool = ConnectionPool(
-            ssl_context=self._setup.ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=http1,
-            http2=http2,
-            retries=retries,
-            socket_options=socket_options,
-            network_backend=SyncUnixBackend(expected_peer_uid=expected_peer_uid),
-        )
-
-    @property
-    def socket(self) -> SocketAddress | None:
-        """The socket of single-socket mode, or ``None`` when URLs name their sockets."""
-        return self._setup.socket
+    def _connection_pool(self, expected_peer_uid: int | None, **options: Any) -> ConnectionPool:
+        backend = SyncUnixBackend(expected_peer_uid=expected_peer_uid)
+        return ConnectionPool(network_backend=backend, **options)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not isinstance(request.stream, httpx.SyncByteStream):
@@ -385,51 +399,14 @@ class UnixTransport(httpx.BaseTransport):
             self._pool.__exit__(exc_type, exc_value, traceback)
 
 
-class AsyncUnixTransport(httpx.AsyncBaseTransport):
+class AsyncUnixTransport(_UnixTransportBase[AsyncConnectionPool], httpx.AsyncBaseTransport):
     """The asyncio/trio twin of :class:`UnixTransport`, with the same options."""
 
-    def __init__(
-        self,
-        *,
-        socket: SocketLike | None = None,
-        verify: VerifyTypes = True,
-        cert: CertTypes | None = None,
-        trust_env: bool = True,
-        http1: bool = True,
-        http2: bool = False,
-        limits: httpx.Limits = DEFAULT_LIMITS,
-        proxy: None = None,
-        retries: int = 0,
-        socket_options: Iterable[Any] | None = None,
-        server_hostname: str | None = None,
-        expected_peer_uid: int | None = None,
-    ) -> None:
-        self._setup = _Setup(
-            socket=socket,
-            verify=verify,
-            cert=cert,
-            trust_env=trust_env,
-            http2=http2,
-            proxy=proxy,
-            server_hostname=server_hostname,
-            name="AsyncUnixTransport",
-        )
-        self._pool = AsyncConnectionPool(
-            ssl_context=self._setup.ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=http1,
-            http2=http2,
-            retries=retries,
-            socket_options=socket_options,
-            network_backend=AsyncUnixBackend(expected_peer_uid=expected_peer_uid),
-        )
-
-    @property
-    def socket(self) -> SocketAddress | None:
-        """The socket of single-socket mode, or ``None`` when URLs name their sockets."""
-        return self._setup.socket
+    def _connection_pool(
+        self, expected_peer_uid: int | None, **options: Any
+    ) -> AsyncConnectionPool:
+        backend = AsyncUnixBackend(expected_peer_uid=expected_peer_uid)
+        return AsyncConnectionPool(network_backend=backend, **options)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not isinstance(request.stream, httpx.AsyncByteStream):
