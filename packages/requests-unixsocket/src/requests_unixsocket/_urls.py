@@ -62,8 +62,7 @@ def next_url(url: str, location: str, unix: str | None) -> str:
     joined = unixsocket_url.join_url(unix or url, location)
     if unix is None or unix == url:
         return joined
-    scheme, _, rest = unix.partition("://")
-    host = rest[: min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))]
+    scheme, host, _ = unixsocket_url.split_url(unix)
     tail = joined[len(scheme) + 3 + len(host) :]
     if joined.startswith(f"{scheme}://{host}") and tail[:1] in ("", "/", "?", "#"):
         return f"{url.partition('://')[0]}://{host}{tail}"
@@ -103,11 +102,10 @@ def _prepared_form(url: str, schemes: Iterable[str] = ()) -> str:
     if canonical is None:
         return url
     parsed = parse(canonical)
-    scheme, sep, rest = url.partition("://")
-    cut = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
-    if _PLAIN_HOST.match(rest[:cut]):
+    scheme, written, rest = unixsocket_url.split_url(url)
+    if _PLAIN_HOST.match(written):
         return url
-    host = unixsocket_url.build_url(parsed.address).partition("://")[2].rstrip("/")
+    host = unixsocket_url.split_url(unixsocket_url.build_url(parsed.address))[1]
     if host.startswith("."):
         host = "%2E" + host[1:]
-    return f"{scheme}{sep}{host}{rest[cut:]}"
+    return f"{scheme}://{host}{rest}"
