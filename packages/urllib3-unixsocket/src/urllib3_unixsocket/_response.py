@@ -12,19 +12,13 @@ from urllib3.response import HTTPResponse as Urllib3Response
 
 from unixsocket_url import ENCODED_PIECE
 
+from ._errors import BrokenResponseHead
+
 if TYPE_CHECKING:
     from typing import BinaryIO
 
 _DIGITS = re.compile(r"[0-9]+")
 _BLANK_LINES = (b"\r\n", b"\n")
-
-
-class BrokenResponseHead(http.client.HTTPException):
-    """The response head is cut short, or its ``Content-Length`` is not a number, or conflicts.
-
-    Raised while the head is read: urllib3 wraps it in ``ProtocolError("Connection aborted.")``,
-    requests in ``requests.ConnectionError``.
-    """
 
 
 class _HeadLines:
