@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import requests.exceptions
@@ -78,19 +77,6 @@ def parse(url: str) -> unixsocket_url.UnixSocketURL:
 
 
 def prepared_form(url: str, schemes: Iterable[str] = ()) -> str:
-    """:func:`_prepared_form`, cached for a Session's (hashable) scheme set: a session sends
-    the same few URLs again and again (errors are not cached, and raise every time)."""
-    if isinstance(schemes, frozenset):
-        return _cached_prepared_form(url, schemes)
-    return _prepared_form(url, schemes)
-
-
-@lru_cache(maxsize=1024)
-def _cached_prepared_form(url: str, schemes: frozenset[str]) -> str:
-    return _prepared_form(url, schemes)
-
-
-def _prepared_form(url: str, schemes: Iterable[str] = ()) -> str:
     """Check a UNIX-socket *url* and rewrite its host so requests and urllib3 accept it.
 
     The socket part is left as written when it is plain (``%2Frun%2Fapp.sock``); the literal
