@@ -15,7 +15,7 @@ import pytest
 
 import unixsocket_url
 from unixsocket_testutils import UnixSocketServerThread, serve
-from unixsocket_testutils._server import STOP_TIMEOUT
+from unixsocket_testutils._listener import STOP_TIMEOUT
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
