@@ -42,6 +42,7 @@ PUBLIC_NAMES = {
         "Reply",
         "ScriptedServer",
         "UnixSocketServerThread",
+        "demo_app",
         "echo",
         "hello_app",
         "response_head",
