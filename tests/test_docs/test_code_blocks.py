@@ -64,7 +64,7 @@ DAEMON_PATHS = (
     "/run/app.sock",
     "/run/App.sock",
 )
-DEMO_PATH = "/tmp/demo.sock"  # noqa: S108 - a name in the docs, replaced by a private socket
+DEMO_PATH = "/tmp/demo.sock"  # a name in the docs, replaced by a private socket
 ABSTRACT_NAME = "my-daemon"
 PATCHED = ("request", "get", "head", "post", "put", "patch", "delete", "options")
 
