@@ -56,7 +56,7 @@ def edge_suites() -> dict[str, list[str]]:
 
 def test_edge_environments_name_real_suites_and_assert_their_pins() -> None:
     suites = edge_suites()
-    assert suites  # the urllib3/requests and httpx edges at least
+    assert len(suites) >= 2  # the urllib3/requests and httpx edges at least
     for pattern, names in suites.items():
         assert "test_workspace" in names, pattern
         assert all((ROOT / "tests" / name).is_dir() for name in names), pattern
@@ -72,6 +72,11 @@ def tree(pytester: pytest.Pytester) -> pytest.Pytester:
     for suite in ("test_one", "test_two"):
         (tests / suite).mkdir()
         (tests / suite / f"{suite}_file.py").write_text("def test_it(): pass\n")
+    (tests / "test_two" / "test_flavors.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.parametrize('flavor', ['urllib3', 'httpx', 'httpx-trio'])\n"
+        "def test_each(flavor): pass\n"
+    )
     return pytester
 
 
@@ -80,11 +85,27 @@ def test_suites_limit_a_run_of_the_whole_tree_only(
 ) -> None:
     monkeypatch.setenv("TEST_SUITES", "test_two")
     result = tree.runpytest()
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["suites (TEST_SUITES, *): test_two", "tests/test_two/*"])
     tree.runpytest("tests/test_one").assert_outcomes(passed=1)  # named paths run anyway
     monkeypatch.delenv("TEST_SUITES")
-    tree.runpytest().assert_outcomes(passed=2)
+    tree.runpytest().assert_outcomes(passed=5)
+
+
+def test_flavors_limit_the_cross_flavor_tests(
+    tree: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_FLAVORS", "httpx")
+    result = tree.runpytest("-v")
+    result.assert_outcomes(passed=4, deselected=1)
+    result.stdout.fnmatch_lines(["flavors (TEST_FLAVORS, *): httpx"])
+    assert "[urllib3]" not in result.stdout.str()
+    assert "test_each[httpx-trio] PASSED" in result.stdout.str()
+    tree.runpytest("tests/test_two").assert_outcomes(passed=4)  # named paths run them all
+    monkeypatch.setenv("TEST_FLAVORS", "httpx requets")
+    result = tree.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "TEST_FLAVORS names no library of a flavor: ['requets']" in result.stderr.str()
 
 
 def test_a_misspelt_suite_is_an_error(
