@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pathlib
 import re
 import socket
 import stat
@@ -127,14 +126,6 @@ def test_listens_from_start_not_from_construction() -> None:
         with pytest.raises(RuntimeError, match="started already"):
             server.start()
     assert not os.path.exists(directory)
-
-
-def test_socket_replaced_behind_its_back_is_not_removed(sockdir: str) -> None:
-    path = os.path.join(sockdir, "s.sock")
-    with ScriptedServer(path=path):
-        os.unlink(path)
-        pathlib.Path(path).write_text("someone else's")
-    assert pathlib.Path(path).read_text() == "someone else's"
 
 
 def test_non_utf8_path_is_removed_at_stop(sockdir: str) -> None:

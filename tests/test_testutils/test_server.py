@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import unixsocket_url
-from unixsocket_testutils import UnixSocketServerThread, serve
+from unixsocket_testutils import ScriptedServer, UnixSocketServerThread, serve
 from unixsocket_testutils._listener import STOP_TIMEOUT
 
 if TYPE_CHECKING:
@@ -158,9 +158,12 @@ def test_explicit_path_that_exists_is_not_touched(short_dir: str) -> None:
     assert pathlib.Path(path).read_text() == "precious"
 
 
-def test_socket_replaced_behind_our_back_is_not_removed(short_dir: str) -> None:
+@pytest.mark.parametrize("server", [UnixSocketServerThread, ScriptedServer])
+def test_socket_replaced_behind_our_back_is_not_removed(
+    server: type[UnixSocketServerThread | ScriptedServer], short_dir: str
+) -> None:
     path = os.path.join(short_dir, "s.sock")
-    with UnixSocketServerThread(path=path):
+    with server(path=path):
         os.unlink(path)
         pathlib.Path(path).write_text("someone else's")
     assert pathlib.Path(path).read_text() == "someone else's"
