@@ -88,14 +88,10 @@ def on_platform(platform: str) -> str:
 
 
 def test_plugin_is_registered_by_its_entry_point(pytester: pytest.Pytester) -> None:
-    (entry_point,) = [
-        ep
-        for ep in importlib.metadata.entry_points(group="pytest11")
-        if ep.value == "unixsocket_testutils.pytest_plugin"
-    ]
+    distribution = importlib.metadata.distribution("unixsocket-testutils")
+    (entry_point,) = [ep for ep in distribution.entry_points if ep.group == "pytest11"]
     assert entry_point.name == "unixsocket"
-    assert entry_point.dist is not None
-    assert entry_point.dist.metadata["Name"] == "unixsocket-testutils"
+    assert entry_point.value == "unixsocket_testutils.pytest_plugin"
     config = pytester.parseconfig()  # no conftest, no -p: only the entry point can load it
     assert config.pluginmanager.get_plugin("unixsocket") is unixsocket_testutils.pytest_plugin
     result = pytester.runpytest("--fixtures")
