@@ -63,8 +63,11 @@ def test_edge_environments_name_real_suites_and_assert_their_pins() -> None:
 
 
 @pytest.fixture
-def tree(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A project with this project's tests/conftest.py and two suites of one test each."""
+def tree(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A project with this project's tests/conftest.py and two suites, in which no limit is set
+    (this environment's own limits name this project's suites)."""
+    monkeypatch.delenv("TEST_SUITES", raising=False)
+    monkeypatch.delenv("TEST_FLAVORS", raising=False)
     pytester.makeini("[pytest]\ntestpaths = tests\n")
     tests = pytester.path / "tests"
     tests.mkdir()
