@@ -123,7 +123,7 @@ def test_listens_from_start_not_from_construction() -> None:
         assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
         assert os.path.basename(directory).startswith("us-")  # named as the WSGI server's
         assert exchange(server.address, b"GET / HTTP/1.1\r\n\r\n").endswith(b"GET /")
-        with pytest.raises(RuntimeError, match="started already"):
+        with pytest.raises(RuntimeError, match=r"was started \(or stopped\) already"):
             server.start()
     assert not os.path.exists(directory)
 

@@ -97,6 +97,9 @@ def test_stop_before_start_leaves_nothing_behind() -> None:
     server = UnixSocketServerThread()
     server.stop()
     assert not os.path.exists(os.path.dirname(server.usock))
+    with pytest.raises(RuntimeError, match=r"was started \(or stopped\) already"):
+        server.start()  # a server nothing would ever stop
+    assert not os.path.exists(os.path.dirname(server.usock))
 
 
 def test_stop_shuts_idle_keep_alive_connections() -> None:

@@ -90,7 +90,7 @@ class Listener:
     def open(self, backlog: int) -> None:
         """Create the private directory (if any), bind and listen: connections succeed now."""
         if self._sock is not None or self.stopping.is_set():
-            raise RuntimeError(f"server {self.describe()} was started already")
+            raise RuntimeError(f"server {self.describe()} was started (or stopped) already")
         sock = socket.socket(socket.AF_INET if self.tcp else socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             if self._directory is not None:

@@ -157,7 +157,8 @@ class ScriptedServer:
     ``s.sock`` in a fresh private directory unless *path* or *abstract* says otherwise; *tcp*
     listens on ``127.0.0.1`` instead; *ssl_context* wraps each connection in TLS. With
     ``accepting=False`` connections wait in the listen backlog (of *backlog*) until
-    :meth:`start_accepting`; :meth:`fill_backlog` fills it. Use as a context manager.
+    :meth:`start_accepting`; :meth:`fill_backlog` fills it. Use as a context manager (or call
+    :meth:`start` and :meth:`stop`), like :class:`UnixSocketServerThread`.
     """
 
     def __init__(
