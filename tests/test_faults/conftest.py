@@ -35,6 +35,11 @@ class ConnectLog:
         with _counting:
             _connects.clear()
 
+    def total(self) -> int:
+        """Every AF_UNIX connect() made, to any socket."""
+        with _counting:
+            return len(_connects)
+
     def to(self, address: str) -> int:
         target = os.fsencode(address)
         with _counting:

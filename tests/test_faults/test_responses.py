@@ -6,10 +6,12 @@ test also shows that the client discarded the broken connection and works on a n
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Callable
 
 import pytest
+from support import stream_rss
 
 from unixsocket_testutils import Connection, ScriptedServer, echo, faults, serving
 
@@ -40,6 +42,9 @@ BROKEN_RESPONSES = {
     "not HTTP": faults.not_http(),
     "1 MiB header line": faults.huge_header_line(1 << 20),
     "4 MiB of headers": faults.header_megabytes(4),
+    "head cut": faults.head_cut(),
+    "Content-Length -5": faults.content_length("-5"),
+    "Content-Length 1, 2": faults.content_length("1, 2"),
 }
 
 
@@ -77,13 +82,31 @@ def test_body_until_close(flavor: Flavor) -> None:
         check_recovers(flavor, client, server, connections=2)
 
 
-def test_head_with_content_length_keeps_the_connection_in_step(flavor: Flavor) -> None:
+def test_head_with_content_length_has_no_body(flavor: Flavor) -> None:
     with ScriptedServer(behaviour=faults.head_with_content_length(1000)) as server:
         with flavor.client() as client:
             head = client.request("HEAD", server.url_for("/h"))
             assert (head.status, head.headers["content-length"], head.body) == (200, "1000", b"")
             assert client.request("GET", server.url_for("/g")).body == b"h" * 1000
-        assert server.accepted_connections == 1
+        assert server.accepted_connections == 2  # a HEAD's connection is not reused
+
+
+FAKE_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray"
+
+
+@pytest.mark.parametrize("stray", [faults.BODY, FAKE_RESPONSE], ids=["body", "a response"])
+@pytest.mark.parametrize(("method", "path", "status"), [("HEAD", "/h", 200), ("GET", "/204", 204)])
+def test_stray_body_after_a_bodiless_answer_is_never_read(
+    flavor: Flavor, stray: bytes, method: str, path: str, status: int
+) -> None:
+    """A body sent 50 ms after a HEAD or 204 answer, when the client has sent its next request
+    on the connection: the next requests still get their own answers (on a new connection)."""
+    with ScriptedServer(behaviour=faults.stray_body(0.05, stray)) as server:
+        with flavor.client() as client:
+            assert client.request(method, server.url_for(path)).status == status
+            for after in ("/next", "/last"):
+                assert client.request("GET", server.url_for(after)).body == f"GET {after}".encode()
+        assert server.accepted_connections == 2
 
 
 def test_unsolicited_100_continue_is_skipped(flavor: Flavor) -> None:
@@ -94,6 +117,16 @@ def test_unsolicited_100_continue_is_skipped(flavor: Flavor) -> None:
                 assert (outcome.status, outcome.body) == (200, faults.BODY)
         assert server.accepted_connections == 1
         assert [request.body for request in server.requests] == [b"data", b"data"]
+
+
+@pytest.mark.parametrize("status", [102, 103, 199])
+def test_informational_responses_are_skipped(flavor: Flavor, status: int) -> None:
+    with ScriptedServer(behaviour=faults.informational(status)) as server:
+        with flavor.client() as client:
+            for _ in range(2):
+                outcome = client.request("GET", server.url_for("/hints"))
+                assert (outcome.status, outcome.body) == (200, faults.BODY)
+        assert server.accepted_connections == 1
 
 
 def test_early_413_during_a_large_upload_is_returned(flavor: Flavor) -> None:
@@ -160,3 +193,20 @@ def test_streamed_body_cut_short_raises(flavor: Flavor) -> None:
             while read(10):
                 pass
         check_recovers(flavor, client, server, connections=2)
+
+
+@functools.cache
+def _bomb(encoding: str) -> Behaviour:
+    return faults.compression_bomb(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_streaming_a_compression_bomb_stays_in_bounded_memory(
+    flavor: Flavor, encoding: str
+) -> None:
+    """256 MiB of zeros in about 254 KiB, streamed and decoded in 64 KiB pieces by a client in
+    a fresh process: its peak memory grows by less than 32 MiB (1/8 of the body)."""
+    with ScriptedServer(behaviour=_bomb(encoding)) as server:
+        measured = stream_rss.run(flavor.name, server.url)
+    assert measured["decoded"] == 256 << 20
+    assert measured["growth"] < 32 << 20, f"peak RSS grew by {measured['growth'] >> 20} MiB"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, unquote
+
 import httpx
 import pytest
 import requests
@@ -9,6 +11,7 @@ import urllib3
 
 from unixsocket_testutils import RecordedRequest, Reply, ScriptedServer, echo
 
+from .conftest import ConnectLog
 from .flavors import REDIRECT, Flavor
 
 REDIRECTS = (302, 303, 307, 308)
@@ -33,6 +36,70 @@ def test_redirect_from_tcp_into_a_socket_is_refused(
         assert target.accepted_connections == 0
 
 
+def spellings(url: str) -> dict[str, str]:
+    """*url* (a socket URL) as a hostile server may write it in a ``Location`` header."""
+    scheme, _, rest = url.partition("://")
+    return {
+        "upper case": f"{scheme.upper()}://{rest}",
+        "leading blank": f" {url}",
+        "trailing blank": f"{url} \t",
+        "tab in scheme": f"{scheme[:4]}\t{scheme[4:]}://{rest}",
+    }
+
+
+NAMELESS = {
+    "one slash": "http+unix:/containers/create",
+    "upper, one slash": "HTTP+UNIX:/containers/create",
+    "relative": "http+unix:relative",
+    "empty authority": "http+unix:///abs/path",
+}
+"""Socket-scheme locations without a socket name: a client fills in the origin's host."""
+
+
+@pytest.mark.parametrize("spelling", [*NAMELESS, "upper case", "leading blank", "tab in scheme"])
+def test_redirect_from_tcp_into_a_socket_is_refused_however_written(
+    flavor: Flavor, connects: ConnectLog, spelling: str
+) -> None:
+    """A 307 keeps the method, body and headers: none of it may reach any socket."""
+    with ScriptedServer(echo) as target, flavor.client() as client:
+        location = (
+            NAMELESS.get(spelling) or spellings(target.url_for("/containers/create"))[spelling]
+        )
+        with redirecting(location, 307) as origin, flavor.raises(REDIRECT) as raised:
+            client.request(
+                "POST", origin.url_for("/evil"), body=b'{"Image": "x"}', headers={"X-Api": "1"}
+            )
+        assert "into the UNIX socket" in raised.message
+        assert connects.total() == 0
+        assert target.accepted_connections == 0
+
+
+@pytest.mark.parametrize(
+    "spelling", ["upper case", "leading blank", "trailing blank", "tab in scheme"]
+)
+def test_redirect_to_another_socket_is_refused_however_written(
+    flavor: Flavor, connects: ConnectLog, spelling: str
+) -> None:
+    with ScriptedServer(echo) as other, flavor.client() as client:
+        location = spellings(other.url_for("/x"))[spelling]
+        with (
+            ScriptedServer(lambda r: Reply(302, headers=[("Location", location)])) as first,
+            flavor.raises(REDIRECT) as raised,
+        ):
+            client.request("GET", first.url_for("/go"))
+        assert "different socket" in raised.message
+        assert connects.to(other.describe()) == 0
+        assert other.accepted_connections == 0
+
+
+@pytest.mark.parametrize("spelling", NAMELESS)
+def test_a_socket_scheme_without_a_name_stays_on_the_socket(flavor: Flavor, spelling: str) -> None:
+    with ScriptedServer(same_socket_redirect) as server, flavor.client() as client:
+        outcome = client.request("GET", server.url_for(f"/go?to={quote(spelling)}"))
+        assert outcome.status == 200
+        assert server.accepted_connections == 1
+
+
 def test_redirect_to_another_socket_is_refused(flavor: Flavor) -> None:
     with ScriptedServer(echo) as other, flavor.client() as client:
         location = other.url_for("/x")
@@ -49,6 +116,8 @@ def test_redirect_to_another_socket_is_refused(flavor: Flavor) -> None:
 def same_socket_redirect(request: RecordedRequest) -> Reply:
     if request.target == "/go":
         return Reply(307, headers=[("Location", "/landed")])
+    if request.target.startswith("/go?to="):
+        return Reply(302, headers=[("Location", NAMELESS[unquote(request.target[7:])])])
     return echo(request)
 
 

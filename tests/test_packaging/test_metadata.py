@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
 import importlib.metadata
 import importlib.util
 import re
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -71,7 +73,8 @@ def requirements(dist: str) -> list[Requirement]:
 def test_metadata_is_complete(dist: str) -> None:
     data = project(dist)
     assert data["name"] == dist
-    assert data["version"] == "0.1.0"
+    assert "version" not in data
+    assert data["dynamic"] == ["version"]
     assert 30 < len(data["description"]) <= 120
     assert "\n" not in data["description"]
     assert data["readme"] == "README.md"
@@ -101,20 +104,60 @@ def test_project_urls_agree() -> None:
         assert len({project(dist)["urls"][key] for dist in DISTRIBUTIONS}) == 1, key
 
 
+def hatch_version_path(dist: str) -> str:
+    with open(ROOT / "packages" / dist / "pyproject.toml", "rb") as file:
+        path: str = tomllib.load(file)["tool"]["hatch"]["version"]["path"]
+    return path
+
+
 @pytest.mark.parametrize("dist", DISTRIBUTIONS)
-def test_typed_marker_and_version(dist: str) -> None:
-    source = ROOT / "packages" / dist / "src" / DISTRIBUTIONS[dist]
-    assert (source / "py.typed").is_file()
-    init = (source / "__init__.py").read_text()
-    assert f'__version__ = "{project(dist)["version"]}"' in init
+def test_typed_marker_and_one_version_source(dist: str) -> None:
+    """The version is written once, as ``__version__`` in the package's ``__init__.py``: Hatch
+    reads it from there into the metadata, so the installed metadata and the module agree."""
+    module = DISTRIBUTIONS[dist]
+    assert (ROOT / "packages" / dist / "src" / module / "py.typed").is_file()
+    assert hatch_version_path(dist) == f"src/{module}/__init__.py"
+    assert importlib.import_module(module).__version__ == importlib.metadata.version(dist)
+
+
+def test_one_release_line() -> None:
+    """Every distribution carries the same version; the requests flavor's is above the last
+    published requests-unixsocket (0.4.1), or ``pip install -U`` and any dependent's
+    ``requests-unixsocket>=0.1.5`` would put that one back."""
+    versions = {importlib.metadata.version(dist) for dist in DISTRIBUTIONS}
+    assert len(versions) == 1, versions
+    assert Version(importlib.metadata.version("requests-unixsocket")) > Version("0.4.1")
 
 
 @pytest.mark.parametrize("dist", DISTRIBUTIONS)
 def test_sibling_pins(dist: str) -> None:
-    """Siblings are pinned to the current minor series: ``>=0.1,<0.2``."""
+    """Siblings are pinned to the release line's major series from its current minor:
+    ``>=1.0,<2`` (they use only each other's public names; see below)."""
+    release = Version(importlib.metadata.version(dist))
+    expected = f"<{release.major + 1},>={release.major}.{release.minor}"
     for requirement in requirements(dist):
         if canonicalize_name(requirement.name) in DISTRIBUTIONS:
-            assert str(requirement.specifier) == "<0.2,>=0.1", requirement
+            assert str(requirement.specifier) == expected, requirement
+
+
+@pytest.mark.parametrize("dist", DISTRIBUTIONS)
+def test_siblings_use_only_public_names(dist: str) -> None:
+    """No ``sibling._private`` import: what the ``<2`` pins rely on."""
+    siblings = set(DISTRIBUTIONS.values()) - {DISTRIBUTIONS[dist]}
+    for path in (ROOT / "packages" / dist / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
+            for name in names:
+                parts = name.split(".")
+                assert not (parts[0] in siblings and any(p.startswith("_") for p in parts)), (
+                    f"{path.name} imports {name}"
+                )
 
 
 def imported_modules(dist: str) -> set[str]:

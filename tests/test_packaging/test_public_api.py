@@ -52,8 +52,10 @@ PUBLIC_NAMES = {
         "wait_for_socket",
     ],
     "urllib3-unixsocket": [
+        "BrokenResponseHead",
         "RedirectRefused",
         "SocketAccessDenied",
+        "StrictHTTPResponse",
         "UnixHTTPConnection",
         "UnixHTTPConnectionPool",
         "UnixHTTPSConnection",

@@ -122,3 +122,18 @@ def test_nul_inside_a_real_socket_path_never_connects(
     with pytest.raises(requests.exceptions.InvalidURL, match="NUL byte"):
         session.get(url)
     assert unix_server.accepted_connections == 0
+
+
+def test_quote_plus_url_of_a_name_with_a_space_explains_the_plus(sockdir: str) -> None:
+    """requests-unixsocket's documentation built URLs with ``requests.compat.quote_plus``."""
+    path = os.path.join(sockdir, "my app.sock")
+    with UnixSocketServerThread(path=path) as server, Session() as session:
+        url = f"http+unix://{requests.compat.quote_plus(server.usock)}/x"
+        with pytest.raises(requests.ConnectionError) as info:
+            session.get(url)
+        assert f"'{path}' exists, but a '+' in a UNIX-socket URL is a literal plus" in str(
+            info.value
+        )
+        assert "write a space as %20" in str(info.value)
+        assert server.accepted_connections == 0
+        assert session.get(build_url(path, "/x")).status_code == 200

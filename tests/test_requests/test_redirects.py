@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,20 @@ from unixsocket_testutils import Reply, ScriptedServer, echo
 @pytest.fixture
 def session() -> Iterator[Session]:
     with Session() as s:
+        yield s
+
+
+def bare_adapter_session() -> requests.Session:
+    """requests' own Session with a UnixAdapter mounted, as HTTPie's plugin makes it."""
+    s = requests.Session()
+    s.mount("http+unix://", requests_unixsocket.UnixAdapter())
+    return s
+
+
+@pytest.fixture(params=["Session", "bare adapter"])
+def any_session(request: pytest.FixtureRequest) -> Iterator[requests.Session]:
+    """Our Session, and a bare mounted adapter: same-socket redirects work through both."""
+    with Session() if request.param == "Session" else bare_adapter_session() as s:
         yield s
 
 
@@ -37,34 +52,59 @@ def redirecting_app(locations: dict[str, tuple[str, str]]) -> Any:
     return app
 
 
-def test_relative_redirects_stay_on_the_socket(session: Session, unix_server_factory: Any) -> None:
+def test_relative_redirects_stay_on_the_socket(
+    any_session: requests.Session, unix_server_factory: Any
+) -> None:
     server = unix_server_factory(
         redirecting_app(
             {
                 "/start": ("302 Found", "/landed"),
                 "/a/b": ("301 Moved", "c?x=1"),
                 "/q": ("302", "?p=2"),
+                "/dot": ("303 See Other", "../up"),
             }
         )
     )
-    response = session.get(server.url_for("/start"))
+    response = any_session.get(server.url_for("/start"))
     assert response.text == "GET /landed "
     assert response.url == server.url_for("/landed")
-    assert [r.status_code for r in response.history] == [302]
-    assert session.get(server.url_for("/a/b")).text == "GET /a/c "
-    assert session.get(server.url_for("/q")).text == "GET /q "  # and the query is p=2
+    (redirect,) = response.history
+    assert redirect.status_code == 302
+    assert redirect.headers["Location"] == server.url_for("/landed")
+    assert redirect.raw.headers["Location"] == "/landed"  # what the server sent
+    assert any_session.get(server.url_for("/a/b")).text == "GET /a/c "
+    assert any_session.get(server.url_for("/q")).text == "GET /q "  # and the query is p=2
+    assert any_session.post(server.url_for("/dot"), data=b"x").text == "GET /up "
     targets = [seen.target for seen in server.requests]
-    assert targets == ["/start", "/landed", "/a/b", "/a/c?x=1", "/q", "/q?p=2"]
+    assert targets == ["/start", "/landed", "/a/b", "/a/c?x=1", "/q", "/q?p=2", "/dot", "/up"]
     assert server.accepted_connections == 1
+    # urllib.parse's scheme tables are left as they were
+    stdlib_tables = {*urllib.parse.uses_relative, *urllib.parse.uses_netloc}
+    assert not {"http+unix", "https+unix"} & stdlib_tables
+
+
+@pytest.mark.parametrize(
+    "location", ["http+unix:/landed", "HTTP+UNIX:///landed", " http+unix:landed", "//{host}/landed"]
+)
+def test_socket_scheme_spellings_without_a_socket_stay_on_it(
+    any_session: requests.Session, unix_server_factory: Any, location: str
+) -> None:
+    locations: dict[str, tuple[str, str]] = {}
+    server = unix_server_factory(redirecting_app(locations))
+    host = server.url_for("/").split("/")[2]
+    locations["/start"] = ("302 Found", location.format(host=host))
+    response = any_session.get(server.url_for("/start"))
+    assert response.text == "GET /landed "
+    assert response.url == server.url_for("/landed")
 
 
 def test_same_socket_absolute_redirect_keeps_body_and_credentials(
-    session: Session, unix_server_factory: Any
+    any_session: requests.Session, unix_server_factory: Any
 ) -> None:
     locations: dict[str, tuple[str, str]] = {}
     server = unix_server_factory(redirecting_app(locations))
     locations["/start"] = ("307 Temporary Redirect", server.url_for("/again"))
-    response = session.post(server.url_for("/start"), data=b"payload", auth=("u", "p"))
+    response = any_session.post(server.url_for("/start"), data=b"payload", auth=("u", "p"))
     assert response.text == "POST /again payload"
     assert server.requests[1].header("Authorization") == "Basic dTpw"
 
@@ -189,3 +229,49 @@ def test_scheme_relative_redirect_to_another_socket_is_refused(
     with pytest.raises(RedirectRefused, match="different socket"):
         session.get(server.url_for("/go"))
     assert other.accepted_connections == 0
+
+
+# -- a bare UnixAdapter mounted on requests' own Session (HTTPie's plugin, hand-made sessions) --
+@pytest.fixture
+def bare_session() -> Iterator[requests.Session]:
+    with bare_adapter_session() as s:
+        yield s
+
+
+def test_bare_adapter_step_by_step_as_httpie(
+    bare_session: requests.Session, unix_server_factory: Any
+) -> None:
+    """``allow_redirects=False`` and ``response.next``: how HTTPie's ``--follow`` walks."""
+    server = unix_server_factory(redirecting_app({"/start": ("302 Found", "/landed")}))
+    response = bare_session.get(server.url_for("/start"), allow_redirects=False)
+    assert response.next is not None
+    assert response.next.url == server.url_for("/landed")
+    assert bare_session.send(response.next).text == "GET /landed "
+
+
+def test_bare_adapter_custom_scheme(unix_server_factory: Any) -> None:
+    server = unix_server_factory(redirecting_app({"/start": ("302 Found", "/landed")}))
+    url = server.url_for("/start").replace("http+unix://", "http+docker://")
+    with requests.Session() as session:
+        session.mount("http+docker://", requests_unixsocket.UnixAdapter())
+        response = session.get(url)
+    assert response.url == url.replace("/start", "/landed")
+    assert response.text == "GET /landed "
+
+
+def test_bare_adapter_leaves_the_refusals_to_our_session(
+    bare_session: requests.Session, unix_server_factory: Any
+) -> None:
+    """What only ``requests_unixsocket.Session`` refuses (the table in
+    docs/packages/requests-unixsocket.md): a bare adapter follows a redirect to another socket,
+    and from a TCP server into a socket, as requests follows any redirect; requests' own rule
+    still drops ``Authorization`` when the URL's host (the socket) changes."""
+    other = unix_server_factory()
+    server = unix_server_factory(redirecting_app({"/go": ("302 Found", other.url_for("/x"))}))
+    response = bare_session.get(server.url_for("/go"), auth=("u", "p"))
+    assert response.status_code == 200
+    with _tcp_redirect_to(other.url_for("/y")) as tcp:
+        assert bare_session.post(tcp.url_for("/evil"), json={}).status_code == 200
+    followed = [(seen.method, seen.target) for seen in other.requests]
+    assert followed == [("GET", "/x"), ("POST", "/y")]
+    assert other.requests[0].header("Authorization") is None

@@ -127,9 +127,13 @@ def test_netrc_is_not_read_for_sockets_but_session_auth_applies(
         session.get(unix_server.url_for("/no-netrc"))
         session.auth = ("session", "pw")
         session.get(unix_server.url_for("/session-auth"))
-    plain, with_session_auth = unix_server.requests
+    with requests.Session() as bare:  # a bare adapter: requests reads .netrc for any URL
+        bare.mount("http+unix://", UnixAdapter())
+        bare.get(unix_server.url_for("/bare"))
+    plain, with_session_auth, bare_adapter = unix_server.requests
     assert plain.header("Authorization") is None
     assert with_session_auth.header("Authorization") == "Basic c2Vzc2lvbjpwdw=="
+    assert bare_adapter.header("Authorization") == "Basic bmV0cmMtdXNlcjpuZXRyYy1wdw=="
 
 
 def test_request_timeout_forms(unix_server: UnixSocketServerThread) -> None:

@@ -57,6 +57,36 @@ def test_missing_path(sockdir: str) -> None:
     assert isinstance(info.value.__cause__, FileNotFoundError)
 
 
+def test_missing_name_with_a_plus_says_it_is_a_literal_plus(sockdir: str) -> None:
+    path = os.path.join(sockdir, "my+app.sock")
+    with pytest.raises(UnixConnectError) as info:
+        connect(path, timeout=1)
+    assert str(info.value) == (
+        f"cannot connect to UNIX socket '{path}': no such file or directory (is the server "
+        "running?); a '+' in a UNIX-socket URL is a literal plus: write a space as %20 "
+        "(quote_plus writes '+'), or build the URL with unixsocket_url.build_url()"
+    )
+
+
+def test_the_space_reading_is_named_when_that_socket_exists_but_never_dialed(
+    sockdir: str,
+) -> None:
+    """No fallback: the URL names 'my+app.sock'; the error points at 'my app.sock'."""
+    spaced = os.path.join(sockdir, "my app.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(spaced)
+        server.listen(1)
+        server.setblocking(False)
+        with pytest.raises(UnixConnectError) as info:
+            connect(spaced.replace(" ", "+"), timeout=1)
+        with pytest.raises(BlockingIOError):
+            server.accept()  # nothing connected to it
+    assert f"no such file or directory (is the server running?); '{spaced}' exists, but " in str(
+        info.value
+    )
+    assert "write a space as %20" in str(info.value)
+
+
 def test_missing_parent_directory(sockdir: str) -> None:
     path = os.path.join(sockdir, "nope", "s.sock")
     with pytest.raises(UnixConnectError, match="no such file or directory") as info:

@@ -26,6 +26,69 @@ def test_join_keeps_the_socket_for_relative_locations(location: str, joined: str
     assert join_url(BASE, location) == joined
 
 
+HOSTILE = [
+    "http+unix:/containers/create",
+    "HTTP+UNIX:/containers/create",
+    "http+unix:relative",
+    "http+unix:///abs/path",
+    " http+unix://%2Ftmp%2Fx.sock/",
+    "http+unix://%2Ftmp%2Fx.sock/ \t",
+    "http+un\tix://%2Ftmp%2Fx.sock/",
+    "\nHttps+Unix://%2Ftmp%2Fx.sock/",
+    "http+unix://%2Ftmp%2Fx.sock/",
+]
+"""Location headers that lead a client into a UNIX socket, however they are written."""
+
+
+@pytest.mark.parametrize(
+    ("location", "joined"),
+    [
+        ("http+unix:/containers/create", "http+unix://%2Frun%2Fapp.sock/containers/create"),
+        ("HTTP+UNIX:/x", "http+unix://%2Frun%2Fapp.sock/x"),
+        ("http+unix:relative", "http+unix://%2Frun%2Fapp.sock/a/relative"),
+        ("http+unix:///abs/path", "http+unix://%2Frun%2Fapp.sock/abs/path"),
+        (" http+unix://%2Ftmp%2Fx.sock/ ", "http+unix://%2Ftmp%2Fx.sock/"),
+        ("http+un\tix://%2Ftmp%2Fx.sock/", "http+unix://%2Ftmp%2Fx.sock/"),
+        ("\t/landed\r\n", "http+unix://%2Frun%2Fapp.sock/landed"),
+    ],
+)
+def test_join_reads_the_location_as_url_parsers_do(location: str, joined: str) -> None:
+    assert join_url(BASE, location) == joined
+
+
+@pytest.mark.parametrize(
+    ("location", "joined"),
+    [
+        ("http+unix:/containers/create", "http+unix://127.0.0.1:8080/containers/create"),
+        ("http+unix:relative", "http+unix://127.0.0.1:8080/relative"),
+        ("/next", "http://127.0.0.1:8080/next"),
+        ("//example.com/x", "http://example.com/x"),
+    ],
+)
+def test_join_on_an_ordinary_origin_takes_its_host(location: str, joined: str) -> None:
+    """A socket scheme without a socket name takes the origin's host, as httpx does."""
+    assert join_url("http://127.0.0.1:8080/evil", location) == joined
+
+
+@pytest.mark.parametrize("location", HOSTILE)
+def test_every_spelling_of_a_socket_from_tcp_is_refused(location: str) -> None:
+    reason = redirect_refusal("http://127.0.0.1:8080/evil", location)
+    assert reason is not None
+    assert reason.startswith("refused a redirect from http://127.0.0.1:8080 into the UNIX socket")
+
+
+@pytest.mark.parametrize("location", [h for h in HOSTILE if "%2F" in h])
+def test_every_spelling_of_another_socket_is_refused(location: str) -> None:
+    reason = redirect_refusal(BASE, location)
+    assert reason is not None
+    assert "to a different socket '/tmp/x.sock'" in reason
+
+
+@pytest.mark.parametrize("location", [h for h in HOSTILE if "%2F" not in h])
+def test_a_socket_scheme_without_a_name_stays_on_the_socket(location: str) -> None:
+    assert redirect_refusal(BASE, location) is None
+
+
 def test_join_keeps_the_hosts_spelling() -> None:
     assert join_url("http+unix://%2frun%2F%41pp.sock/", "x") == "http+unix://%2frun%2F%41pp.sock/x"
 
@@ -35,6 +98,9 @@ def test_is_unix_url() -> None:
     assert is_unix_url("https+unix://%2Fs/")
     assert not is_unix_url("http://localhost/")
     assert not is_unix_url("/relative")
+    assert is_unix_url("http+unix:/no-authority")
+    assert is_unix_url(" \tHTTP+un\tix://%2Fs/")
+    assert not is_unix_url("xhttp+unix://%2Fs/")
 
 
 @pytest.mark.parametrize(

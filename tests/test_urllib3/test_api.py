@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+
 import urllib3
 import urllib3.exceptions
 
@@ -15,3 +17,8 @@ def test_classes_are_urllib3_classes() -> None:
     assert issubclass(urllib3_unixsocket.UnixHTTPConnection, urllib3.connection.HTTPConnection)
     assert issubclass(urllib3_unixsocket.UnixHTTPSConnection, urllib3.connection.HTTPSConnection)
     assert issubclass(urllib3_unixsocket.RedirectRefused, urllib3.exceptions.HTTPError)
+    assert issubclass(urllib3_unixsocket.StrictHTTPResponse, http.client.HTTPResponse)
+    assert issubclass(urllib3_unixsocket.BrokenResponseHead, http.client.HTTPException)
+    assert urllib3_unixsocket.UnixHTTPConnection.response_class is (
+        urllib3_unixsocket.StrictHTTPResponse
+    )

@@ -15,7 +15,7 @@ from ._transport import AsyncUnixTransport as AsyncUnixTransport
 from ._transport import SocketAccessDenied as SocketAccessDenied
 from ._transport import UnixTransport as UnixTransport
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 __all__ = [
     "UNIX_SOCKET_EXTENSION",

@@ -16,6 +16,7 @@ tested on both): event hooks cannot change the next redirect request, and a user
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -128,11 +129,9 @@ class _UnixRouting:
     def redirect_target(
         self, request: httpx.Request, location: str
     ) -> tuple[SocketAddress | None, str, str | None]:
-        """The socket the request was on, its URL, and the redirect's canonical UNIX URL.
-
-        httpx cannot resolve a relative location against a ``http+unix`` URL (its ``join``
-        drops the host), and it lowercases an absolute one: both are rebuilt here.
-        """
+        """The socket the request was on, its URL, and the redirect's URL when that leads to a
+        UNIX socket, resolved by :func:`unixsocket_url.join_url` (httpx cannot resolve a
+        relative location against a ``http+unix`` URL: its ``join`` drops the host)."""
         source: SocketAddress | None = None
         source_url = str(request.url)
         if request.url.scheme in SCHEMES:
@@ -140,12 +139,21 @@ class _UnixRouting:
             source = carried if carried is not None else parse_request_url(request.url)
             target_path = request.url.raw_path.decode("ascii")
             source_url = build_url(source, target_path, scheme=request.url.scheme)
-            location = join_url(source_url, location)
-        if not is_unix_url(location):
-            return source, source_url, None
+        target = join_url(source_url, location)
+        return source, source_url, target if is_unix_url(target) else None
+
+    def redirect_url(self, request: httpx.Request, location: str) -> httpx.URL | None:
+        """The URL a redirect to a UNIX socket goes to, rebuilt so httpx's lowercasing keeps
+        the socket; ``None`` for any other redirect (httpx's own rules apply)."""
+        source, _, target = self.redirect_target(request, location)
+        if target is None:
+            return None
         try:
-            return source, source_url, _canonical(location)[0]
+            return _canonical_url(target)[0]
         except httpx.InvalidURL as exc:
+            if source is None and not self.allow_socket_redirects:
+                with contextlib.suppress(httpx.InvalidURL):
+                    return httpx.URL(target)  # refused before it is sent: check_redirect
             raise httpx.RemoteProtocolError(
                 f"Invalid URL in location header: {exc}.", request=request
             ) from None
@@ -153,14 +161,21 @@ class _UnixRouting:
     def check_redirect(
         self, request: httpx.Request, response: httpx.Response
     ) -> tuple[SocketAddress | None, SocketAddress | None, str | None]:
-        """The socket the request was on, the one the redirect goes to, and a refusal."""
+        """The socket the request was on, the one the redirect goes to, and a refusal.
+
+        A malformed socket URL that is not refused is left to :meth:`redirect_url` to report.
+        """
         source, source_url, target_url = self.redirect_target(request, response.headers["Location"])
         if target_url is None:
             return source, None, None
-        refusal = redirect_refusal(source_url, target_url)
-        if refusal is not None and self.allow_socket_redirects:
-            refusal = None
-        return source, parse_url(target_url).address, refusal
+        try:
+            if not self.allow_socket_redirects:
+                refusal = redirect_refusal(source_url, target_url)
+                if refusal is not None:
+                    return source, None, refusal
+            return source, parse_url(target_url).address, None
+        except InvalidURL:
+            return source, None, None
 
     @staticmethod
     def finish_redirect(
@@ -246,8 +261,8 @@ class Client(httpx.Client):
         return super()._transport_for_url(url)
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
-        target = self._unix.redirect_target(request, response.headers["Location"])[2]
-        return super()._redirect_url(request, response) if target is None else httpx.URL(target)
+        target = self._unix.redirect_url(request, response.headers["Location"])
+        return super()._redirect_url(request, response) if target is None else target
 
     def _build_redirect_request(
         self, request: httpx.Request, response: httpx.Response
@@ -317,8 +332,8 @@ class AsyncClient(httpx.AsyncClient):
         return super()._transport_for_url(url)
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
-        target = self._unix.redirect_target(request, response.headers["Location"])[2]
-        return super()._redirect_url(request, response) if target is None else httpx.URL(target)
+        target = self._unix.redirect_url(request, response.headers["Location"])
+        return super()._redirect_url(request, response) if target is None else target
 
     def _build_redirect_request(
         self, request: httpx.Request, response: httpx.Response

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections.abc
 import contextlib
 import importlib.util
+import socket
 import ssl
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
@@ -164,33 +165,100 @@ class _Setup:
         )
 
 
-class _ResponseStream(httpx.SyncByteStream):
-    def __init__(self, stream: Iterable[bytes], request: httpx.Request) -> None:
-        self._stream = stream
+ENCODED_PIECE = 2048
+"""The largest piece of a compressed (``Content-Encoding``) body handed to httpx at a time.
+
+httpx inflates each piece of the raw stream whole, and while ``iter_bytes(n)`` cuts the result
+into pieces of *n* its peak memory is about six times what one piece inflated to (measured). Deflate
+inflates at most about 1,032 to 1: 2 KiB become at most about 2 MiB, some 12 MiB of peak
+memory however large the body, where one 512 KiB read (``MAX_READ``) could take 3 GiB.
+Bodies without an encoding keep their large reads."""
+
+
+def _piece_size(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """:data:`ENCODED_PIECE` for a response with a ``Content-Encoding``, else ``None``."""
+    for name, value in headers:
+        if name.lower() == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+            return ENCODED_PIECE
+    return None
+
+
+def _split(part: bytes, size: int | None) -> Iterator[bytes]:
+    """*part* in pieces of at most *size* bytes (whole when *size* is ``None``)."""
+    if size is None or len(part) <= size:
+        yield part
+    else:
+        for start in range(0, len(part), size):
+            yield part[start : start + size]
+
+
+def _bodiless_socket(request: httpx.Request, response: httpcore.Response) -> socket.socket | None:
+    """The socket of an HTTP/1.1 response that has no body by rule (to ``HEAD``, ``204``,
+    ``304``), else ``None``."""
+    if request.method != "HEAD" and response.status not in (204, 304):
+        return None
+    if response.extensions.get("http_version") != b"HTTP/1.1":
+        return None  # HTTP/2 frames its streams: nothing stray is read as a response
+    stream = response.extensions.get("network_stream")
+    sock = None if stream is None else stream.get_extra_info("socket")
+    return sock if isinstance(sock, socket.socket) else None
+
+
+class _Response:
+    """What both response streams do besides iterating: cut a compressed body into small
+    pieces (:data:`ENCODED_PIECE`), and retire the connection of a bodiless response.
+
+    A server that sends a body after a ``HEAD`` or ``204`` answer anyway, however late, would
+    have it read as the head of the next response on the connection (a desynchronised
+    connection). Its socket is shut down before the response is released, so the pool sees a
+    closed connection and opens a new one for the next request.
+    """
+
+    def __init__(self, request: httpx.Request, response: httpcore.Response) -> None:
         self._request = request
+        self._piece = _piece_size(response.headers)
+        self._bodiless = _bodiless_socket(request, response)
+
+    def _retire(self) -> None:
+        if self._bodiless is not None:
+            with contextlib.suppress(OSError):
+                self._bodiless.shutdown(socket.SHUT_RDWR)
+
+
+class _ResponseStream(_Response, httpx.SyncByteStream):
+    def __init__(self, request: httpx.Request, response: httpcore.Response) -> None:
+        super().__init__(request, response)
+        self._stream: Iterable[bytes] = response.stream  # type: ignore[assignment]
 
     def __iter__(self) -> Iterator[bytes]:
         with _map_exceptions(self._request):
-            yield from self._stream
+            if self._piece is None:
+                yield from self._stream
+            else:
+                for part in self._stream:
+                    yield from _split(part, self._piece)
 
     def close(self) -> None:
+        self._retire()
         close = getattr(self._stream, "close", None)
         if close is not None:
             with _map_exceptions(self._request):
                 close()
 
 
-class _AsyncResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: AsyncIterable[bytes], request: httpx.Request) -> None:
-        self._stream = stream
-        self._request = request
+class _AsyncResponseStream(_Response, httpx.AsyncByteStream):
+    def __init__(self, request: httpx.Request, response: httpcore.Response) -> None:
+        super().__init__(request, response)
+        self._stream: AsyncIterable[bytes] = response.stream  # type: ignore[assignment]
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         with _map_exceptions(self._request):
             async for part in self._stream:
-                yield part
+                for piece in _split(part, self._piece):
+                    yield piece
 
     async def aclose(self) -> None:
+        self._retire()
         aclose = getattr(self._stream, "aclose", None)
         if aclose is not None:
             with _map_exceptions(self._request):
@@ -297,7 +365,7 @@ class UnixTransport(httpx.BaseTransport):
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
-            stream=_ResponseStream(response.stream, request),
+            stream=_ResponseStream(request, response),
             extensions=with_peer_credentials(response.extensions),
         )
 
@@ -380,7 +448,7 @@ class AsyncUnixTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
-            stream=_AsyncResponseStream(response.stream, request),
+            stream=_AsyncResponseStream(request, response),
             extensions=with_peer_credentials(response.extensions),
         )
 

@@ -5,6 +5,7 @@ and the module functions keep its API, on keep-alive pools per socket (urllib3-u
 a safe redirect policy and error messages that name the socket.
 """
 
+from . import adapters as adapters
 from ._adapter import UnixAdapter as UnixAdapter
 from ._api import delete as delete
 from ._api import get as get
@@ -21,7 +22,7 @@ from ._peer import peer_credentials as peer_credentials
 from ._session import Session as Session
 from ._urls import DEFAULT_SCHEME as DEFAULT_SCHEME
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 __all__ = [
     "DEFAULT_SCHEME",

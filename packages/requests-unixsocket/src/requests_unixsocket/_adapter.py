@@ -13,7 +13,7 @@ import urllib3_unixsocket
 from urllib3_unixsocket import UnixPoolManager
 
 from ._errors import SocketAccessDenied
-from ._urls import canonical_url, parse
+from ._urls import next_url, parse, unix_url
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -75,7 +75,7 @@ class UnixAdapter(HTTPAdapter):
     def get_connection(self, url: str | bytes, proxies: Mapping[str, str] | None = None) -> Any:
         """The pool for *url* (requests < 2.32.2 asks this); its socket's pool for a UNIX URL."""
         text = url.decode() if isinstance(url, bytes) else url
-        unix = _unix_url(text)
+        unix = unix_url(text)
         if unix is None:
             return super().get_connection(url, proxies)
         check_proxies(text, proxies)
@@ -89,7 +89,7 @@ class UnixAdapter(HTTPAdapter):
         cert: str | tuple[str, str] | None = None,
     ) -> Any:
         """The pool for *request* with its TLS settings (requests >= 2.32.2 asks this)."""
-        unix = _unix_url(request.url or "")
+        unix = unix_url(request.url or "")
         if unix is None:
             return super().get_connection_with_tls_context(request, verify, proxies, cert)
         check_proxies(request.url or "", proxies)
@@ -97,7 +97,7 @@ class UnixAdapter(HTTPAdapter):
 
     def request_url(self, request: PreparedRequest, proxies: Mapping[str, str] | None) -> str:
         """The request target sent on the socket: path and query (HTTPie's plugin uses it)."""
-        unix = _unix_url(request.url or "")
+        unix = unix_url(request.url or "")
         if unix is None:
             return super().request_url(request, proxies)
         return parse(unix).target
@@ -112,7 +112,7 @@ class UnixAdapter(HTTPAdapter):
         proxies: Mapping[str, str] | None = None,
     ) -> Response:
         """Send *request*; the adapter's ``timeout`` applies when *timeout* is ``None``."""
-        unix = _unix_url(request.url or "")
+        unix = unix_url(request.url or "")
         if unix is None:
             return super().send(request, stream, timeout, verify, cert, proxies)
         try:
@@ -126,6 +126,23 @@ class UnixAdapter(HTTPAdapter):
             )
         except urllib3_unixsocket.SocketAccessDenied as exc:
             raise SocketAccessDenied(str(exc), request=request) from exc
+
+    def build_response(self, req: PreparedRequest, resp: Any) -> Response:
+        """requests' response; a redirect's relative ``Location`` is made absolute on the socket.
+
+        The standard library's ``urljoin``, which requests resolves ``Location`` with, does not
+        know that ``http+unix`` URLs have a host: ``/next`` would stay ``/next`` and fail. So
+        the adapter resolves it (``unixsocket_url.join_url``) and every session it is mounted
+        on follows same-socket redirects; ``response.raw.headers`` keeps what the server sent.
+        """
+        response = super().build_response(req, resp)
+        unix = unix_url(response.url)
+        if unix is not None and response.is_redirect:
+            location = response.headers["Location"]
+            joined = next_url(response.url, location, unix)
+            if joined != location:
+                response.headers["Location"] = joined
+        return response
 
     def _pool(self, url: str, tls: dict[str, Any]) -> HTTPConnectionPool:
         parsed = parse(url)
@@ -147,18 +164,6 @@ def check_proxies(url: str, proxies: Mapping[str, str] | None) -> None:
     own = {scheme.lower(), f"{scheme}://{rest[:cut]}".lower()}
     if any(value and key.lower() in own for key, value in proxies.items()):
         raise ValueError(PROXY_ERROR)
-
-
-def _unix_url(url: str) -> str | None:
-    """*url* as a ``http+unix``/``https+unix`` URL, or None for ``http(s)://``.
-
-    Any other scheme the adapter is mounted for (``Session(url_scheme="http+docker://")``)
-    names a socket too.
-    """
-    scheme = url.partition("://")[0].lower()
-    if scheme in ("http", "https"):
-        return None
-    return canonical_url(url, (scheme,))
 
 
 def _tls_settings(url: str, verify: bool | str | None, cert: Any) -> dict[str, Any]:

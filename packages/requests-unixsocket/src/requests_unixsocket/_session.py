@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import re
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -12,18 +11,17 @@ from requests.auth import AuthBase
 
 import unixsocket_url
 
-from ._adapter import UnixAdapter
 from ._errors import RedirectRefused
-from ._urls import DEFAULT_SCHEME, canonical_url, prepared_form, scheme_of
+from ._urls import DEFAULT_SCHEME, canonical_url, next_url, prepared_form, scheme_of
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
     from requests import PreparedRequest, Request, Response
 
-_merge: Any = sessions.merge_setting  # untyped in requests' stubs
+    from ._adapter import UnixAdapter
 
-_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_merge: Any = sessions.merge_setting  # untyped in requests' stubs
 
 CREDENTIALS = ("Authorization", "Cookie", "Proxy-Authorization")
 """Headers that never follow a redirect leaving (or, when allowed, entering) a socket."""
@@ -71,7 +69,7 @@ class Session(requests.Session):
         self.allow_socket_redirects = allow_socket_redirects
         """Follow redirects into a socket from other origins, and between sockets."""
         self.unix_schemes = frozenset({"http+unix", "https+unix", scheme_of(url_scheme)})
-        adapter = UnixAdapter(expected_peer_uid=expected_peer_uid)
+        adapter = _adapter_class()(expected_peer_uid=expected_peer_uid)
         self.mount(url_scheme, adapter)
         self.mount("https+unix://", adapter)
         if scheme_of(url_scheme) != "http+unix":
@@ -125,14 +123,15 @@ class Session(requests.Session):
 
     # -- redirects ---------------------------------------------------------------------------
     def get_redirect_target(self, resp: Response) -> str | None:
-        """The redirect's URL; a relative ``Location`` on a socket stays on that socket."""
+        """The redirect's URL as :func:`unixsocket_url.join_url` resolves it when it leads to a
+        socket (a socket scheme however written is seen as one, so that the policy in
+        :meth:`rebuild_auth` decides on what would be requested); requests' own rules otherwise.
+        (The adapter has already made a relative ``Location`` on a socket absolute.)"""
         location = super().get_redirect_target(resp)
-        source = self._unix(resp.url)
-        if location is None or source is None or _ABSOLUTE.match(location):
-            return location
-        joined = unixsocket_url.join_url(source, location)
-        # back to the scheme the caller used (a custom url_scheme, say)
-        return resp.url.partition("://")[0] + joined[joined.index("://") :]
+        if location is None:
+            return None
+        joined = next_url(resp.url, location, self._unix(resp.url))
+        return location if self._unix(joined) is None else joined
 
     def resolve_redirects(
         self, resp: Response, req: PreparedRequest, *args: Any, **kwargs: Any
@@ -178,6 +177,15 @@ class Session(requests.Session):
                 prepared_request.headers.pop(name, None)
         if unix_target is None:  # off the socket: requests' own rules (.netrc) for the new host
             super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+
+
+def _adapter_class() -> type[UnixAdapter]:
+    """``requests_unixsocket.UnixAdapter`` as the package holds it now: tests written for
+    requests-unixsocket replace that name (``mock.patch``) to change what ``Session`` mounts."""
+    import requests_unixsocket
+
+    adapter: type[UnixAdapter] = requests_unixsocket.UnixAdapter
+    return adapter
 
 
 def _same_socket(source: str | None, target: str | None) -> bool:

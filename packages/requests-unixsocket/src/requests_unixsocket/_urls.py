@@ -42,6 +42,34 @@ def canonical_url(url: str, schemes: Iterable[str] = ()) -> str | None:
     return None
 
 
+def unix_url(url: str) -> str | None:
+    """*url* as a ``http+unix``/``https+unix`` URL, or None for ``http(s)://``.
+
+    Any other scheme the adapter is mounted for (``Session(url_scheme="http+docker://")``)
+    names a socket too.
+    """
+    scheme = url.partition("://")[0].lower()
+    if scheme in ("http", "https"):
+        return None
+    return canonical_url(url, (scheme,))
+
+
+def next_url(url: str, location: str, unix: str | None) -> str:
+    """The URL a client requests next when *url* redirects to *location*: the reading of
+    :func:`unixsocket_url.join_url`. *unix* is *url* as a ``http+unix``/``https+unix`` URL
+    (``None`` when it names no socket); a URL on that same socket keeps the scheme *url* is
+    written with (``http+docker://``, say), so it goes to the same adapter."""
+    joined = unixsocket_url.join_url(unix or url, location)
+    if unix is None or unix == url:
+        return joined
+    scheme, _, rest = unix.partition("://")
+    host = rest[: min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))]
+    tail = joined[len(scheme) + 3 + len(host) :]
+    if joined.startswith(f"{scheme}://{host}") and tail[:1] in ("", "/", "?", "#"):
+        return f"{url.partition('://')[0]}://{host}{tail}"
+    return joined
+
+
 def parse(url: str) -> unixsocket_url.UnixSocketURL:
     """:func:`unixsocket_url.parse_url`, raising requests' ``InvalidURL`` (same message)."""
     try:

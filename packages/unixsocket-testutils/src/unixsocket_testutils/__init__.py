@@ -21,7 +21,7 @@ from ._server import UnixSocketServerThread as UnixSocketServerThread
 from ._server import serve as serve
 from ._wait import wait_for_socket as wait_for_socket
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 __all__ = [
     "Connection",

@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import zlib
 from typing import TYPE_CHECKING
 
-from ._scripted import Behaviour, Connection, Reply, response_head
+from ._scripted import Behaviour, Connection, Reply, echo, response_head
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
 BODY = b"Hello world!"
 
@@ -190,6 +191,90 @@ def early_response(status: int = 413, after: int = 64 * 1024) -> Behaviour:
         conn.reply(Reply(status, b"too large", [("Connection", "close")]))
 
     return behaviour
+
+
+def head_cut(data: bytes = b"HTTP/1.1 200 OK\r\nContent-Le") -> Behaviour:
+    """Send the start of a response head (*data*: a status line and half a field), close."""
+    return _after_request(data)
+
+
+def informational(status: int = 103, headers: Iterable[tuple[str, str]] = ()) -> Behaviour:
+    """Send an informational response (``103 Early Hints`` with a ``Link`` field by default)
+    before each final ``200``; keep-alive."""
+    fields = list(headers) or [("Link", "</style.css>; rel=preload; as=style")]
+
+    def behaviour(conn: Connection) -> None:
+        while (request := conn.read_request()) is not None:
+            conn.send(response_head(status, fields))
+            conn.reply(Reply(body=BODY), request)
+
+    return behaviour
+
+
+def content_length(value: str = "-5", body: bytes = BODY) -> Behaviour:
+    """Answer with ``Content-Length: value`` (``-5``, ``1, 2``...) and *body*, then close."""
+    return _after_request(response_head(200, [("Content-Length", value)]) + body)
+
+
+def stray_body(delay: float = 0.05, body: bytes = BODY) -> Behaviour:
+    """Answer ``HEAD`` (with the ``Content-Length`` of *body*) and any request for ``/204``
+    (``204 No Content``) with a head alone, as HTTP wants, then send *body* anyway, *delay*
+    seconds later: after the client may have sent its next request on the connection. Other
+    requests get :func:`~unixsocket_testutils.echo`'s answer; keep-alive."""
+
+    def behaviour(conn: Connection) -> None:
+        while (request := conn.read_request()) is not None:
+            if request.method != "HEAD" and request.path != "/204":
+                conn.reply(echo(request), request)
+                continue
+            if request.path == "/204":
+                conn.send(response_head(204))
+            else:
+                conn.send(response_head(200, [("Content-Length", str(len(body)))]))
+            if conn.wait(delay):
+                return
+            conn.send(body)
+
+    return behaviour
+
+
+COMPRESSIONS = ("gzip", "deflate", "br", "zstd")
+"""The encodings :func:`compression_bomb` makes (``br`` needs ``brotli``, ``zstd`` needs
+``zstandard``)."""
+
+
+def compressed(data: Iterable[bytes], encoding: str) -> bytes:
+    """The pieces of *data*, compressed as ``Content-Encoding: encoding`` (one of
+    :data:`COMPRESSIONS`; ``deflate`` is the zlib format, as HTTP means it)."""
+    if encoding in ("gzip", "deflate"):
+        wbits = 31 if encoding == "gzip" else 15
+        compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
+        return b"".join(compressor.compress(piece) for piece in data) + compressor.flush()
+    if encoding == "br":
+        import brotli  # type: ignore[import-not-found,unused-ignore]
+
+        brotli_compressor = brotli.Compressor(quality=5)
+        parts = [brotli_compressor.process(piece) for piece in data]
+        return b"".join(parts) + brotli_compressor.finish()  # type: ignore[no-any-return,unused-ignore]
+    if encoding == "zstd":
+        import zstandard  # type: ignore[import-not-found,unused-ignore]
+
+        zstd_compressor = zstandard.ZstdCompressor().compressobj()
+        parts = [zstd_compressor.compress(piece) for piece in data]
+        return b"".join(parts) + zstd_compressor.flush()  # type: ignore[no-any-return,unused-ignore]
+    raise ValueError(f"unknown encoding {encoding!r}; one of {', '.join(COMPRESSIONS)}")
+
+
+def compression_bomb(encoding: str = "gzip", inflated: int = 256 << 20) -> Behaviour:
+    """Answer every request with *inflated* zero bytes compressed as *encoding* (see
+    :func:`compressed`): about 254 KiB of gzip or deflate for the default 256 MiB, the
+    highest ratio deflate reaches (about 1,000 to 1). A client that decompresses a large read
+    in one piece holds it all in memory at once."""
+    block = bytes(1 << 20)
+    pieces = [block] * (inflated // len(block)) + [bytes(inflated % len(block))]
+    body = compressed(pieces, encoding)
+    headers = [("Content-Encoding", encoding), ("Content-Type", "application/octet-stream")]
+    return lambda conn: _answer_all(conn, Reply(body=body, headers=headers))
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from ._url import join_url as join_url
 from ._url import parse_url as parse_url
 from ._url import redirect_refusal as redirect_refusal
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 __all__ = [
     "SCHEMES",

@@ -240,7 +240,31 @@ def _reason(address: SocketAddress, exc: OSError) -> str:
         if abstract:
             return "connection refused (nothing is listening on that abstract name)"
         return "connection refused " + _refused_why(address)
-    return _REASONS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
+    reason = _REASONS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
+    if exc.errno == errno.ENOENT:
+        reason += _plus_hint(address)
+    return reason
+
+
+def _plus_hint(address: SocketAddress) -> str:
+    """For a missing name with a ``+``: ``quote_plus`` writes spaces as ``+``, which a
+    UNIX-socket URL reads as a literal plus (as the original requests-unixsocket did)."""
+    name = os.fsdecode(address)
+    if "+" not in name:
+        return ""
+    spaced = name.replace("+", " ")
+    found = f"{describe_address(spaced)!r} exists, but " if _is_socket(spaced) else ""
+    return (
+        f"; {found}a '+' in a UNIX-socket URL is a literal plus: write a space as %20 "
+        "(quote_plus writes '+'), or build the URL with unixsocket_url.build_url()"
+    )
+
+
+def _is_socket(address: SocketAddress) -> bool:
+    try:
+        return stat.S_ISSOCK(os.stat(address).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _refused_why(address: SocketAddress) -> str:

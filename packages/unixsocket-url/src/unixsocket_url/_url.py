@@ -30,6 +30,8 @@ _HOST_BYTES = [
 ]
 """How build_url writes each byte of a name: unreserved lower case as is, the rest escaped."""
 _SCHEME = re.compile(r"\A[A-Za-z][A-Za-z0-9+.-]*:")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
 _NOT_IN_HOST = re.compile(r"[\x00-\x20\x7f\s]")
 _PATH_SAFE = "!$%&'()*+,/:;=@[]~"
 _QUERY_SAFE = _PATH_SAFE + "?"
@@ -151,52 +153,92 @@ def build_url(
 
 
 def is_unix_url(url: str) -> bool:
-    """True when *url* has a UNIX-socket scheme (it may still be malformed)."""
-    return url.partition("://")[0].lower() in SCHEMES
+    """True when *url* has a UNIX-socket scheme (it may still be malformed).
+
+    The scheme is read as URL parsers read it: in any letter case, with or without ``//``,
+    ignoring surrounding blanks and control characters and tabs or newlines inside.
+    """
+    return _scheme_of(url) in SCHEMES
 
 
 def join_url(base: str, location: str) -> str:
-    """Resolve *location* (a redirect's ``Location``, say) against the UNIX-socket URL *base*.
+    """The URL a client requests next when *base* answers with a redirect to *location*.
 
-    ``urllib.parse.urljoin`` does not know ``http+unix`` has a host and returns ``/landed`` for
-    ``Location: /landed``; here a relative location stays on *base*'s socket. An absolute
-    location is returned as it is.
+    *location* is read as URL parsers read a ``Location`` header (surrounding blanks and control
+    characters stripped, tabs and newlines removed). On a UNIX-socket *base* a relative location
+    stays on *base*'s socket (``urllib.parse.urljoin`` would return ``/landed`` for
+    ``Location: /landed``). A location with a UNIX-socket scheme but no socket name
+    (``http+unix:/path``, ``http+unix:///path``, ``http+unix:path``) takes *base*'s host, as
+    httpx does: the same socket from a socket, a socket-scheme URL on *base*'s host from an
+    ordinary origin. Any other absolute location is returned as it is.
     """
-    if _SCHEME.match(location):
-        return location
-    scheme, _, rest = base.partition("://")
+    location = _as_parsers_read(location)
+    scheme = _scheme_of(location)
+    if scheme is not None:
+        after = location[len(scheme) + 1 :]
+        if scheme not in SCHEMES or (after[:2] == "//" and _first_of(after[2:], "/?#") > 0):
+            return location
+        return _on_host_of(base, scheme, after[2:] if after[:2] == "//" else after)
+    if not is_unix_url(base):
+        return urljoin(base, location)
+    base_scheme = base.partition("://")[0]
     if location.startswith("//"):
-        return f"{scheme}:{location}"
-    parsed = parse_url(base)
-    joined = urlsplit(urljoin(parsed.http_url, location))
+        return f"{base_scheme}:{location}"
+    return _on_host_of(base, base_scheme, location)
+
+
+def _on_host_of(base: str, scheme: str, reference: str) -> str:
+    """*reference* (a path, relative or not, with a query) resolved against *base*, kept on
+    *base*'s host exactly as written there, with *scheme*."""
+    rest = base.partition("://")[2]
+    cut = _first_of(rest, "/?#")
+    joined = urlsplit(urljoin(f"http://localhost{rest[cut:] or '/'}", reference))
     target = joined.path + (f"?{joined.query}" if joined.query else "")
-    return f"{scheme}://{rest[: _first_of(rest, '/?#')]}{target}"
+    return f"{scheme}://{rest[:cut]}{target}"
 
 
 def redirect_refusal(source: str, location: str) -> str | None:
-    """Why a redirect from *source* to the absolute *location* must not be followed, or ``None``.
+    """Why a redirect from *source* to *location* must not be followed, or ``None``.
 
-    A redirect into a UNIX socket is refused unless it comes from the same socket: from any other
-    origin it would let a remote server reach local daemons (the Docker socket, say) with the
-    client's method, body and headers. Leaving a socket for an ordinary URL is not refused here;
-    the flavors strip credentials when it happens.
+    Decided on :func:`join_url` ``(source, location)``, the URL the client would request next,
+    never on the header as written. A redirect into a UNIX socket is refused unless it comes
+    from the same socket: from any other origin it would let a remote server reach local daemons
+    (the Docker socket, say) with the client's method, body and headers. Leaving a socket for an
+    ordinary URL is not refused here; the flavors strip credentials when it happens. Raises
+    :class:`InvalidURL` for a malformed socket URL reached from a socket.
     """
-    if not is_unix_url(location):
+    target_url = join_url(source, location)
+    if not is_unix_url(target_url):
         return None
-    target = parse_url(location)
     if not is_unix_url(source):
         origin = urlsplit(source)
+        try:
+            into = f"'{parse_url(target_url).socket_name}' ({_shorten(target_url)})"
+        except InvalidURL:
+            into = f"named by {_shorten(target_url)!r}"
         return (
             f"refused a redirect from {origin.scheme}://{origin.netloc} into the UNIX socket "
-            f"'{target.socket_name}' ({_shorten(location)}): a server may not send a client to "
-            "a local socket"
+            f"{into}: a server may not send a client to a local socket"
         )
-    if parse_url(source).address != target.address:
+    here, target = parse_url(source), parse_url(target_url)
+    if here.address != target.address:
         return (
-            f"refused a redirect from the UNIX socket '{parse_url(source).socket_name}' to a "
-            f"different socket '{target.socket_name}' ({_shorten(location)})"
+            f"refused a redirect from the UNIX socket '{here.socket_name}' to a "
+            f"different socket '{target.socket_name}' ({_shorten(target_url)})"
         )
     return None
+
+
+def _as_parsers_read(url: str) -> str:
+    """*url* as ``urllib.parse`` and WHATWG URL parsers read it: C0 controls and spaces
+    stripped at both ends, tabs and newlines removed everywhere."""
+    return url.strip(_C0_AND_SPACE).translate(_TAB_AND_NEWLINES)
+
+
+def _scheme_of(url: str) -> str | None:
+    """*url*'s scheme in lower case, as URL parsers read it, or ``None`` when it has none."""
+    match = _SCHEME.match(url) or _SCHEME.match(_as_parsers_read(url))
+    return match.group()[:-1].lower() if match else None
 
 
 def _check_scheme(scheme: str) -> str:

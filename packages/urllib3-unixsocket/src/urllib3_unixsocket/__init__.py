@@ -13,12 +13,16 @@ from ._peer import peer_credentials as peer_credentials
 from ._pool import UnixHTTPConnectionPool as UnixHTTPConnectionPool
 from ._pool import UnixHTTPSConnectionPool as UnixHTTPSConnectionPool
 from ._poolmanager import UnixPoolManager as UnixPoolManager
+from ._response import BrokenResponseHead as BrokenResponseHead
+from ._response import StrictHTTPResponse as StrictHTTPResponse
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 __all__ = [
+    "BrokenResponseHead",
     "RedirectRefused",
     "SocketAccessDenied",
+    "StrictHTTPResponse",
     "UnixHTTPConnection",
     "UnixHTTPConnectionPool",
     "UnixHTTPSConnection",

@@ -16,6 +16,7 @@ import unixsocket_url
 from unixsocket_url import PeerCredentials, SocketAddress, UnixConnectError, UnixConnectTimeout
 
 from ._errors import SocketAccessDenied
+from ._response import StrictHTTPResponse
 
 _TCP_LEVELS = frozenset({socket.IPPROTO_TCP, getattr(socket, "SOL_TCP", socket.IPPROTO_TCP)})
 
@@ -34,7 +35,9 @@ class UnixHTTPConnection(HTTPConnection):
     connect timeout), naming the socket, so ``Retry(connect=n)`` retries it. Permission denied
     raises :class:`SocketAccessDenied` instead, which no ``Retry`` retries. TCP-level socket
     options (urllib3's default ``TCP_NODELAY``) do not apply to UNIX sockets and are skipped;
-    others (``SOL_SOCKET``) are applied.
+    others (``SOL_SOCKET``) are applied. Responses are read by :class:`StrictHTTPResponse`: a head
+    cut short or with a ``Content-Length`` that is not a number fails, and informational
+    (``1xx``) responses are skipped.
 
     With *expected_peer_uid*, a socket served by another user is refused right after connecting,
     before a byte of the request is sent: :class:`SocketAccessDenied` (Linux only).
@@ -58,6 +61,8 @@ class UnixHTTPConnection(HTTPConnection):
         connect, or where ``SO_PEERCRED`` is not available)."""
         kwargs.setdefault("blocksize", BLOCKSIZE)
         super().__init__(host, port, **kwargs)
+
+    response_class = StrictHTTPResponse
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(socket={unixsocket_url.describe_address(self.address)!r})"

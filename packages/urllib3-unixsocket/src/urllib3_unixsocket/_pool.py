@@ -11,6 +11,7 @@ import unixsocket_url
 from unixsocket_url import SocketAddress
 
 from ._connection import UnixHTTPConnection, UnixHTTPSConnection
+from ._response import URLLIB3_1, BoundedResponse
 
 if TYPE_CHECKING:
     import os
@@ -30,6 +31,8 @@ class _UnixPoolMixin(_PoolBase):
 
     address: SocketAddress
     scheme: str
+    if URLLIB3_1:
+        ResponseCls = BoundedResponse  # (urllib3 2 makes its responses in the connection)
 
     def __init__(
         self,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import logging
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
 
 from urllib3._collections import HTTPHeaderDict
 from urllib3.exceptions import LocationValueError, MaxRetryError
@@ -234,10 +233,7 @@ class UnixPoolManager(PoolManager):
         kw: dict[str, Any],
     ) -> BaseHTTPResponse:
         """Follow the redirect of *response* to *location*, or refuse it."""
-        if unixsocket_url.is_unix_url(url):
-            target = unixsocket_url.join_url(url, location)
-        else:
-            target = urljoin(url, location)
+        target = unixsocket_url.join_url(url, location)
         refusal = self._refusal(url, target)
         if refusal is not None:
             response.drain_conn()
