@@ -102,6 +102,16 @@ def test_fill_backlog_needs_a_server_that_is_not_accepting() -> None:
         server.fill_backlog()
 
 
+def test_fill_backlog_needs_a_listening_server() -> None:
+    server = ScriptedServer(accepting=False)
+    with pytest.raises(RuntimeError, match=r"needs a listening server: start\(\) it"):
+        server.fill_backlog()
+    with server:
+        assert server.fill_backlog() >= 1
+    with pytest.raises(RuntimeError, match="needs a listening server"):
+        server.fill_backlog()
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/net/unix"), reason="abstract names: Linux")
 def test_abstract_name_and_tcp() -> None:
     with ScriptedServer(abstract="scripted-test-" + os.urandom(4).hex()) as server:

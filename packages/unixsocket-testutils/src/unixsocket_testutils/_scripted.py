@@ -266,6 +266,8 @@ class ScriptedServer:
         """
         if self._accepting.is_set():
             raise RuntimeError("fill_backlog() needs ScriptedServer(accepting=False)")
+        if not self._thread.is_alive():
+            raise RuntimeError("fill_backlog() needs a listening server: start() it, or use with")
         while (filler := self._listener.connect_idle()) is not None:
             self._fillers.append(filler)
         return len(self._fillers)
