@@ -125,10 +125,11 @@ def test_abstract_name_and_tcp() -> None:
 
 
 def test_listens_from_start_not_from_construction() -> None:
+    threads = set(threading.enumerate())
     server = ScriptedServer()
     directory = os.path.dirname(os.fsdecode(server.address))
     assert not os.path.exists(directory)
-    assert not [t for t in threading.enumerate() if t.name.startswith("scripted ")]
+    assert set(threading.enumerate()) <= threads  # no thread started
     with server:
         assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
         assert os.path.basename(directory).startswith("us-")  # named as the WSGI server's
