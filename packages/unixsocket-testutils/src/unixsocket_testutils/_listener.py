@@ -181,15 +181,14 @@ class Listener:
             raise
         return client
 
-    def stop(self, loop: threading.Thread, timeout: float = STOP_TIMEOUT) -> bool:
+    def stop(self, loop: threading.Thread, timeout: float = STOP_TIMEOUT) -> None:
         """Stop *loop* (the thread running :meth:`accept_loop`), close the listener, shut every
         connection down, wait up to *timeout* seconds in all for their threads, and remove the
-        socket file (if it is still the one bound here) and the private directory.
-
-        False when the listener was stopping already (nothing done)."""
+        socket file (if it is still the one bound here) and the private directory. Once only:
+        later calls do nothing."""
         with self._lock:
             if self.stopping.is_set():
-                return False
+                return
             self.stopping.set()
         deadline = time.monotonic() + timeout
         if self._wakeup is not None:
@@ -209,7 +208,6 @@ class Listener:
             if worker is not threading.current_thread():  # stop() called by a connection
                 worker.join(max(deadline - time.monotonic(), 0))
         self._remove_socket()
-        return True
 
     def _serve(self, target: Callable[[], None]) -> None:
         try:
