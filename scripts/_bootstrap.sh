@@ -3,11 +3,15 @@
 HATCH_VERSION=1.18.2
 _tools="${UNIXSOCKET_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/unixsocket-http}/hatch-$HATCH_VERSION"
 if [ ! -f "$_tools/.complete" ]; then
-  echo "Installing Hatch $HATCH_VERSION into $_tools" >&2
+  echo "First run on this machine: installing Hatch $HATCH_VERSION (the tool that builds every" >&2
+  echo "environment here) into $_tools. This happens once and takes about a minute" >&2
+  echo "(pip downloads Hatch and its dependencies); later runs start at once." >&2
   rm -rf "$_tools"
   python3 -m venv "$_tools"
   "$_tools/bin/python" -m pip install --quiet --disable-pip-version-check "hatch==$HATCH_VERSION"
   touch "$_tools/.complete"
+  echo "Hatch $HATCH_VERSION is installed. Next, Hatch creates the environment this script needs" >&2
+  echo "(also once per environment; it prints 'Creating environment')." >&2
 fi
 export PATH="$_tools/bin:$PATH"
 # Hatch finds interpreters on PATH; pyenv's shims answer only for the versions named here

@@ -1,6 +1,6 @@
 """The main job: the unixsocket packages at work, against the embedded test server or a real socket.
 
-    scripts/demo                              # a test server on a temporary socket
+    scripts/demo                              # the demo server on a temporary socket
     scripts/demo /var/run/docker.sock /version  # a real server: GET that path on that socket
 
 Each flavor adds a section below; a section whose package is not installed says so and is skipped.
@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import importlib
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import unixsocket_url
-from unixsocket_testutils import UnixSocketServerThread
+from unixsocket_testutils import UnixSocketServerThread, demo_app
 
 Section = Callable[[str], None]
 """A demo section: it gets the base URL of a socket and prints what it does there."""
@@ -66,15 +67,17 @@ def stdlib_section(base: str) -> None:
     address = unixsocket_url.parse_url(base).address
     conn = UnixHTTPConnection(address)
     try:
-        for method, path in (("GET", "/hello?x=1"), ("HEAD", "/hello"), ("POST", "/submit")):
-            body = b'{"demo": true}' if method == "POST" else None
-            conn.request(method, path, body=body)
+        for method, path in (("GET", "/v1/info"), ("HEAD", "/health"), ("GET", "/no/such/path")):
+            conn.request(method, path)
             response = conn.getresponse()
             data = response.read()
             show(f"{method} {path}", f"{response.status} {response.reason}, {len(data)} bytes")
-            transport = response.getheader("X-Transport")
-            if transport:
-                show("", f"X-Transport: {transport}; body {data[:40]!r}")
+            if path == "/v1/info":
+                show("", f"routes: {', '.join(json.loads(data)['routes'])}")
+        conn.request("POST", "/echo", body=b'{"demo": true}')
+        response = conn.getresponse()
+        echoed = json.loads(response.read())
+        show("POST /echo", f"{response.status}: the server read {echoed['body']!r}")
     finally:
         conn.close()
 
@@ -115,8 +118,8 @@ def talk_to(socket_path: str, path: str) -> None:
 
 @contextmanager
 def demo_server() -> Iterator[UnixSocketServerThread]:
-    with UnixSocketServerThread() as server:
-        heading("the embedded test server (unixsocket-testutils)")
+    with UnixSocketServerThread(app=demo_app) as server:
+        heading("the demo server of unixsocket-testutils (`python -m unixsocket_testutils`)")
         show("socket", server.usock)
         show("URL", server.url)
         yield server

@@ -3,11 +3,13 @@
     from demo_requests import section
     section(server.url)   # the base URL of a socket running the test server
 
-Also runs on its own: ``python scripts/demo_requests.py`` starts a test server for it.
+Also runs on its own: ``python scripts/demo_requests.py`` starts a test server for it (the demo
+application of ``python -m unixsocket_testutils``, whose routes this section uses).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 
@@ -30,24 +32,33 @@ def section(base_url: str) -> None:
     _heading("requests-unixsocket: a requests Session over the socket")
     address = unixsocket_url.parse_url(base_url).address
     with requests_unixsocket.Session() as session:
-        paths = ["/v1/info", "/v1/items?page=2", "/v1/items?page=3", "/health"]
+        info = session.get(unixsocket_url.build_url(address, "/v1/info")).json()
+        _show("GET /v1/info", f"json: server {info['server']!r}, socket {info['socket']}")
+        paths = ["/health", "/health?probe=2", "/no/such/path"]
         for path in paths:
             response = session.get(unixsocket_url.build_url(address, path))
-            _show(f"GET {path}", f"{response.status_code} {response.text!r}")
+            _show(f"GET {path}", f"{response.status_code} {response.reason} {response.json()}")
         pool = session.get_adapter(base_url).get_connection(base_url)  # type: ignore[attr-defined]
-        _show("keep-alive", f"{len(paths)} requests, {pool.num_connections} connection opened")
+        _show("keep-alive", f"{len(paths) + 1} requests, {pool.num_connections} connection opened")
 
-        response = session.post(
-            unixsocket_url.build_url(address, "/containers/create"), json={"Image": "nginx"}
-        )
-        sent = response.request.body or b""
-        _show("POST json", f"{response.status_code}, sent {len(sent)} bytes: {sent!r}")
+        response = session.get(unixsocket_url.build_url(address, "/redirect"))
+        hops = " -> ".join(str(r.status_code) for r in [*response.history, response])
+        _show("GET /redirect", f"{hops}, followed on the socket to {response.request.path_url}")
+
+        url = unixsocket_url.build_url(address, "/stream", query={"lines": "3"})
+        with session.get(url, stream=True) as response:
+            lines = [json.loads(line)["line"] for line in response.iter_lines()]
+        _show("GET /stream (stream=True)", f"lines {lines} as they came, chunked")
+
+        response = session.post(unixsocket_url.build_url(address, "/echo"), json={"demo": True})
+        echoed = response.json()["body"]
+        _show("POST /echo json", f"{response.status_code}, the server read {echoed}")
 
     with requests_unixsocket.monkeypatch():
-        response = requests.get(unixsocket_url.build_url(address, "/patched"))
-        _show("monkeypatched get", f"requests.get -> {response.status_code} {response.text!r}")
+        response = requests.get(unixsocket_url.build_url(address, "/health"))
+        _show("monkeypatched get", f"requests.get -> {response.status_code} {response.text}")
     try:
-        requests.get(unixsocket_url.build_url(address, "/after"))
+        requests.get(unixsocket_url.build_url(address, "/health"))
     except requests.exceptions.InvalidSchema:
         _show("after the block", "plain requests.get raises InvalidSchema again")
 
@@ -64,9 +75,9 @@ def section(base_url: str) -> None:
 
 
 if __name__ == "__main__":
-    from unixsocket_testutils import UnixSocketServerThread
+    from unixsocket_testutils import UnixSocketServerThread, demo_app
 
-    with UnixSocketServerThread() as server:
+    with UnixSocketServerThread(app=demo_app) as server:
         section(server.url)
         _show(
             "server saw",

@@ -9,6 +9,8 @@ The convention (also in docs/contributing.md):
   name ``my-daemon`` (raw and percent-encoded) are replaced by sockets of
   ``UnixSocketServerThread`` running ``tests/support/daemons.py``, an application that answers
   like the Docker Engine and Podman APIs for the endpoints used and echoes anything else.
+  ``/tmp/demo.sock``, where the getting-started pages have readers start
+  ``python -m unixsocket_testutils``, is served by that command's application, ``demo_app``.
 - A block that defines ``test_`` functions is a test module: it runs under pytest (with the
   unixsocket plugin) and its tests must pass.
 - ``<!-- doc-test: skip REASON -->`` on the line before a block skips it, with the reason;
@@ -34,7 +36,7 @@ import requests
 from support.daemons import daemon_app
 from support.httpx_flavor import renamed
 
-from unixsocket_testutils import UnixSocketServerThread
+from unixsocket_testutils import UnixSocketServerThread, demo_app
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -65,6 +67,7 @@ DAEMON_PATHS = (
     "/run/app.sock",
     "/run/App.sock",
 )
+DEMO_PATH = "/tmp/demo.sock"  # a name in the docs, replaced by a private socket
 ABSTRACT_NAME = "my-daemon"
 PATCHED = ("request", "get", "head", "post", "put", "patch", "delete", "options")
 
@@ -98,11 +101,12 @@ def blocks(relative: str) -> list[Block]:
 def daemons() -> Iterator[dict[str, str]]:
     """The replacements: each daemon path (raw and encoded) to a socket of the test server."""
     servers = [UnixSocketServerThread(app=daemon_app) for _ in DAEMON_PATHS]
+    servers.append(UnixSocketServerThread(app=demo_app))
     abstract = UnixSocketServerThread(app=daemon_app, abstract=True)
     for server in [*servers, abstract]:
         server.start()
     replacements: dict[str, str] = {}
-    for path, server in zip(DAEMON_PATHS, servers):
+    for path, server in zip([*DAEMON_PATHS, DEMO_PATH], servers):
         replacements[quote(path, safe="")] = quote(server.usock, safe="")
         replacements[path] = server.usock
     name = abstract.usock[1:]

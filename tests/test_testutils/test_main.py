@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -71,8 +72,10 @@ def test_serves_until_interrupted() -> None:
         url, curl = announcement(process)
         address = unixsocket_url.parse_url(url).address
         assert isinstance(address, str)
-        assert curl == f"curl --unix-socket {address} http://localhost/"
-        assert get(address, "/x?y=1").endswith(b"\r\n\r\nHello world!")
+        assert curl == f"curl --unix-socket {address} http://localhost/v1/info"
+        assert get(address, "/").endswith(b"\r\n\r\nHello world!")
+        assert json.loads(get(address, "/v1/info").partition(b"\r\n\r\n")[2])["socket"] == address
+        assert get(address, "/x?y=1").startswith(b"HTTP/1.1 404 Not Found\r\n")
         assert os.path.exists(address)
         process.send_signal(signal.SIGINT)
         assert process.wait(10) == 0
@@ -86,6 +89,9 @@ def test_socket_option_and_sigterm(short_dir: str) -> None:
         url, _ = announcement(process)
         assert unixsocket_url.parse_url(url).address == path
         assert b"X-Socket-Path: " + path.encode() in get(path)
+        assert process.stdout is not None
+        routes = process.stdout.readline()
+        assert routes == "  routes: /, /v1/info, /health, /echo, /redirect, /stream\n"
         process.terminate()
         assert process.wait(10) == 0
         assert process.stderr is not None
@@ -99,7 +105,7 @@ def test_abstract_option() -> None:
     with command("--abstract", name) as process:
         url, curl = announcement(process)
         assert unixsocket_url.parse_url(url).address == "\0" + name
-        assert curl == f"curl --abstract-unix-socket {name} http://localhost/"
+        assert curl == f"curl --abstract-unix-socket {name} http://localhost/v1/info"
         assert b"X-Socket-Path: @" + name.encode() in get("\0" + name)
         process.send_signal(signal.SIGINT)
         assert process.wait(10) == 0
@@ -119,7 +125,9 @@ def test_app_option(short_dir: str) -> None:
             )
         )
     with command("--app", "cli_app:Apps.teapot", cwd=short_dir) as process:
-        address = unixsocket_url.parse_url(announcement(process).url).address
+        url, curl = announcement(process)
+        assert curl.endswith(" http://localhost/")  # the demo's routes are not this app's
+        address = unixsocket_url.parse_url(url).address
         response = get(address)
         process.send_signal(signal.SIGINT)
         assert process.wait(10) == 0

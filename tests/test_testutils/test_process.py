@@ -25,7 +25,7 @@ def socket_path() -> Iterator[str]:
 
 def _get(path: str) -> bytes:
     with unixsocket_url.connect(path, timeout=5) as sock, sock.makefile("rb") as response:
-        sock.sendall(b"GET /ready HTTP/1.0\r\n\r\n")
+        sock.sendall(b"GET /health HTTP/1.0\r\n\r\n")
         return response.read()
 
 
@@ -35,7 +35,7 @@ def test_the_block_starts_when_the_socket_accepts_and_ends_with_the_process(
     command = [sys.executable, "-m", "unixsocket_testutils", "--socket", socket_path]
     with server_process(command, socket_path, stdout=subprocess.DEVNULL) as process:
         assert process.poll() is None
-        assert _get(socket_path).endswith(b"Hello world!")
+        assert _get(socket_path).endswith(b'\r\n\r\n{"status": "ok"}')  # the demo application
     assert process.returncode == 0  # SIGTERM: the CLI exits cleanly and removes its socket
     assert not os.path.exists(socket_path)
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import stat
+import threading
 import time
 
 import pytest
 
 import unixsocket_url
-from unixsocket_testutils import Connection, Reply, ScriptedServer, faults
+from unixsocket_testutils import Connection, Reply, ScriptedServer, UnixSocketServerThread, faults
 
 
 def exchange(address: str | bytes, data: bytes) -> bytes:
@@ -44,6 +46,7 @@ def test_stop_releases_a_behaviour_that_waits_forever() -> None:
         conn.wait()
 
     server = ScriptedServer(behaviour=waits)
+    server.start()
     client = unixsocket_url.connect(server.address, timeout=5)
     try:
         server.wait_until(lambda s: s.accepted_connections == 1)
@@ -81,8 +84,31 @@ def test_backlog_filled_then_accepting() -> None:
         assert server.accepted_connections == fillers + 1
 
 
+def test_backlog_of_a_tcp_server_filled_then_accepting() -> None:
+    with ScriptedServer(tcp=True, backlog=0, accepting=False) as server:
+        fillers = server.fill_backlog()
+        assert fillers >= 1
+        with pytest.raises(socket.timeout):  # the full queue drops the handshake: connect waits
+            socket.create_connection(("127.0.0.1", server.port), timeout=0.5).close()
+        server.start_accepting()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(b"GET /t HTTP/1.1\r\nConnection: close\r\n\r\n")
+            assert sock.makefile("rb").read().endswith(b"GET /t")
+        assert server.accepted_connections == fillers + 1
+
+
 def test_fill_backlog_needs_a_server_that_is_not_accepting() -> None:
     with ScriptedServer() as server, pytest.raises(RuntimeError, match="accepting=False"):
+        server.fill_backlog()
+
+
+def test_fill_backlog_needs_a_listening_server() -> None:
+    server = ScriptedServer(accepting=False)
+    with pytest.raises(RuntimeError, match=r"needs a listening server: start\(\) it"):
+        server.fill_backlog()
+    with server:
+        assert server.fill_backlog() >= 1
+    with pytest.raises(RuntimeError, match="needs a listening server"):
         server.fill_backlog()
 
 
@@ -96,6 +122,38 @@ def test_abstract_name_and_tcp() -> None:
         with socket.create_connection(("127.0.0.1", tcp.port), timeout=5) as sock:
             sock.sendall(b"GET /t HTTP/1.1\r\nConnection: close\r\n\r\n")
             assert sock.makefile("rb").read().endswith(b"GET /t")
+
+
+def test_listens_from_start_not_from_construction() -> None:
+    threads = set(threading.enumerate())
+    server = ScriptedServer()
+    directory = os.path.dirname(os.fsdecode(server.address))
+    assert not os.path.exists(directory)
+    assert set(threading.enumerate()) <= threads  # no thread started
+    with server:
+        assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+        assert os.path.basename(directory).startswith("us-")  # named as the WSGI server's
+        assert exchange(server.address, b"GET / HTTP/1.1\r\n\r\n").endswith(b"GET /")
+        with pytest.raises(RuntimeError, match=r"was started \(or stopped\) already"):
+            server.start()
+    assert not os.path.exists(directory)
+
+
+def test_non_utf8_path_is_removed_at_stop(sockdir: str) -> None:
+    path = os.fsencode(sockdir) + b"/\xff.sock"
+    with ScriptedServer(path=path) as server:
+        assert server.address == path
+        assert exchange(server.address, b"GET / HTTP/1.1\r\n\r\n").endswith(b"GET /")
+    assert os.listdir(sockdir) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/unix"), reason="abstract names: Linux")
+def test_random_abstract_names_are_made_one_way() -> None:
+    with ScriptedServer(abstract=True) as scripted, UnixSocketServerThread(abstract=True) as wsgi:
+        for address in (scripted.address, wsgi.address):
+            assert isinstance(address, str)
+            assert re.fullmatch(r"\0unixsocket-testutils-[0-9a-f]{16}", address)
+        assert scripted.address != wsgi.address
 
 
 def test_respond_and_behaviour_are_exclusive() -> None:

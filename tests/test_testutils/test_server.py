@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 import unixsocket_url
-from unixsocket_testutils import UnixSocketServerThread, serve
-from unixsocket_testutils._server import STOP_TIMEOUT
+from unixsocket_testutils import ScriptedServer, UnixSocketServerThread, serve
+from unixsocket_testutils._listener import STOP_TIMEOUT
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -97,6 +97,9 @@ def test_stop_before_start_leaves_nothing_behind() -> None:
     server = UnixSocketServerThread()
     server.stop()
     assert not os.path.exists(os.path.dirname(server.usock))
+    with pytest.raises(RuntimeError, match=r"was started \(or stopped\) already"):
+        server.start()  # a server nothing would ever stop
+    assert not os.path.exists(os.path.dirname(server.usock))
 
 
 def test_stop_shuts_idle_keep_alive_connections() -> None:
@@ -158,9 +161,12 @@ def test_explicit_path_that_exists_is_not_touched(short_dir: str) -> None:
     assert pathlib.Path(path).read_text() == "precious"
 
 
-def test_socket_replaced_behind_our_back_is_not_removed(short_dir: str) -> None:
+@pytest.mark.parametrize("server", [UnixSocketServerThread, ScriptedServer])
+def test_socket_replaced_behind_our_back_is_not_removed(
+    server: type[UnixSocketServerThread | ScriptedServer], short_dir: str
+) -> None:
     path = os.path.join(short_dir, "s.sock")
-    with UnixSocketServerThread(path=path):
+    with server(path=path):
         os.unlink(path)
         pathlib.Path(path).write_text("someone else's")
     assert pathlib.Path(path).read_text() == "someone else's"

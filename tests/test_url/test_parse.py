@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import unixsocket_url
 from unixsocket_url import InvalidAddress, InvalidURL, UnixSocketURL, build_url, parse_url
 
 
@@ -127,40 +126,6 @@ def test_str_of_parsed_url_is_canonical() -> None:
     url = parse_url("HTTP+UNIX://%2ftmp%2fs.sock/a?b=1#c")
     assert str(url) == "http+unix://%2Ftmp%2Fs.sock/a?b=1"
     assert parse_url(str(url)) == url
-
-
-def test_public_surface_is_locked() -> None:
-    assert set(unixsocket_url.__all__) == {
-        "SCHEMES",
-        "CREDENTIAL_HEADERS",
-        "ENCODED_PIECE",
-        "IDEMPOTENT_METHODS",
-        "ConnectAttempt",
-        "InvalidAddress",
-        "InvalidURL",
-        "PeerCredentials",
-        "SocketAddress",
-        "SocketLike",
-        "UnexpectedPeer",
-        "UnixConnectError",
-        "UnixConnectTimeout",
-        "UnixSocketURL",
-        "build_url",
-        "connect",
-        "describe_address",
-        "is_abstract",
-        "is_unix_url",
-        "join_url",
-        "normalize_address",
-        "normalize_scheme",
-        "parse_url",
-        "peer_credentials",
-        "redirect_refusal",
-        "same_socket",
-        "split_url",
-    }
-    for name in unixsocket_url.__all__:
-        assert getattr(unixsocket_url, name) is not None
 
 
 def test_build_then_parse_simple() -> None:

@@ -1,4 +1,4 @@
-"""The public surface of urllib3_unixsocket is locked: a change here is an API change."""
+"""urllib3_unixsocket's classes extend urllib3's (its names are locked in tests/test_packaging)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,6 @@ import urllib3
 import urllib3.exceptions
 
 import urllib3_unixsocket
-
-
-def test_public_names() -> None:
-    assert urllib3_unixsocket.__all__ == [
-        "BrokenResponseHead",
-        "RedirectRefused",
-        "SocketAccessDenied",
-        "StrictHTTPResponse",
-        "UnixHTTPConnection",
-        "UnixHTTPConnectionPool",
-        "UnixHTTPSConnection",
-        "UnixHTTPSConnectionPool",
-        "UnixPoolManager",
-        "peer_credentials",
-    ]
-    assert sorted(urllib3_unixsocket.__all__) == urllib3_unixsocket.__all__
-    for name in urllib3_unixsocket.__all__:
-        assert getattr(urllib3_unixsocket, name).__module__ == "urllib3_unixsocket"
 
 
 def test_classes_are_urllib3_classes() -> None:
@@ -40,9 +22,3 @@ def test_classes_are_urllib3_classes() -> None:
     assert urllib3_unixsocket.UnixHTTPConnection.response_class is (
         urllib3_unixsocket.StrictHTTPResponse
     )
-
-
-def test_version_matches_the_distribution() -> None:
-    from importlib.metadata import version
-
-    assert urllib3_unixsocket.__version__ == version("urllib3-unixsocket")

@@ -8,6 +8,7 @@ name) that records what it received, a helper that waits for a server process to
 """
 
 from ._app import hello_app as hello_app
+from ._demo import demo_app as demo_app
 from ._process import server_process as server_process
 from ._records import RecordedRequest as RecordedRequest
 from ._scripted import Connection as Connection
@@ -28,6 +29,7 @@ __all__ = [
     "Reply",
     "ScriptedServer",
     "UnixSocketServerThread",
+    "demo_app",
     "echo",
     "hello_app",
     "response_head",

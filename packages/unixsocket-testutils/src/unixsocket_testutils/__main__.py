@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 from unixsocket_url import describe_address
 
+from ._demo import ROUTES, demo_app
 from ._server import UnixSocketServerThread
 
 if TYPE_CHECKING:
@@ -25,8 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 after Ctrl-C or SIGTERM)."""
     parser = argparse.ArgumentParser(
         prog="python -m unixsocket_testutils",
-        description="Serve a WSGI application (by default one answering 'Hello world!' to every "
-        "request) over HTTP/1.1 on a UNIX socket until interrupted.",
+        description="Serve a WSGI application over HTTP/1.1 on a UNIX socket until interrupted; "
+        "by default the demo: " + ", ".join(ROUTES) + " (any other path: 404).",
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -35,10 +36,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     where.add_argument(
         "--abstract", metavar="NAME", help="bind a Linux abstract name (without the leading NUL)"
     )
-    parser.add_argument("--app", metavar="MODULE:CALLABLE", help="the WSGI application to serve")
+    parser.add_argument(
+        "--app",
+        metavar="MODULE:CALLABLE",
+        help="the WSGI application to serve (unixsocket_testutils:hello_app answers "
+        "'Hello world!' to everything)",
+    )
     args = parser.parse_args(argv)
     try:
-        app = None if args.app is None else _load_app(args.app)
+        app = demo_app if args.app is None else _load_app(args.app)
     except (ImportError, AttributeError, ValueError) as exc:
         parser.error(f"--app {args.app}: {exc}")
     try:
@@ -55,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"cannot listen on '{describe_address(server.address)}': {exc}", file=sys.stderr)
             return 1
         try:
-            _announce(server)
+            _announce(server, demo=app is demo_app)
             signal.sigwait(_STOP_SIGNALS)
         finally:
             server.stop()
@@ -76,17 +82,19 @@ def _load_app(spec: str) -> WSGIApplication:
     return cast("WSGIApplication", app)
 
 
-def _announce(server: UnixSocketServerThread) -> None:
+def _announce(server: UnixSocketServerThread, *, demo: bool) -> None:
     if server.usock.startswith("\0"):
         curl = f"curl --abstract-unix-socket {shlex.quote(server.usock[1:])}"
     else:
         curl = f"curl --unix-socket {shlex.quote(server.usock)}"
-    print(
-        f"Serving on UNIX socket {describe_address(server.address)} (Ctrl-C to stop)\n"
-        f"  URL:  {server.url}\n"
-        f"  curl: {curl} http://localhost/",
-        flush=True,
-    )
+    lines = [
+        f"Serving on UNIX socket {describe_address(server.address)} (Ctrl-C to stop)",
+        f"  URL:  {server.url}",
+        f"  curl: {curl} http://localhost{'/v1/info' if demo else '/'}",
+    ]
+    if demo:
+        lines.append(f"  routes: {', '.join(ROUTES)}")
+    print("\n".join(lines), flush=True)
 
 
 if __name__ == "__main__":

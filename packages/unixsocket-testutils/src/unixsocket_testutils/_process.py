@@ -11,7 +11,7 @@ from ._wait import wait_for_socket
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from ._server import PathArg
+    from ._listener import PathArg
 
 STOP_TIMEOUT = 10.0
 """Seconds a server process gets to exit after SIGTERM before it is killed."""

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
-import secrets
-import selectors
-import shutil
 import socket
 import ssl
 import threading
@@ -21,11 +17,11 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Callable
 
-from unixsocket_url import build_url, describe_address, normalize_address
+from unixsocket_url import build_url
 
+from ._listener import STOP_TIMEOUT, TCP_HOST, Listener
 from ._protocol import ConnectionLost, ProtocolError, RequestBody, read_head
 from ._records import RecordedRequest
-from ._server import _short_temp_dir
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -35,11 +31,9 @@ if TYPE_CHECKING:
 
     from unixsocket_url import SocketAddress
 
+    from ._listener import AbstractArg, PathArg
     from ._protocol import RequestHead
-    from ._server import AbstractArg, PathArg, QueryArg
-
-STOP_TIMEOUT = 5.0
-"""Seconds :meth:`ScriptedServer.stop` waits for each behaviour to return."""
+    from ._server import QueryArg
 
 
 @dataclass
@@ -163,7 +157,8 @@ class ScriptedServer:
     ``s.sock`` in a fresh private directory unless *path* or *abstract* says otherwise; *tcp*
     listens on ``127.0.0.1`` instead; *ssl_context* wraps each connection in TLS. With
     ``accepting=False`` connections wait in the listen backlog (of *backlog*) until
-    :meth:`start_accepting`; :meth:`fill_backlog` fills it. Use as a context manager.
+    :meth:`start_accepting`; :meth:`fill_backlog` fills it. Use as a context manager (or call
+    :meth:`start` and :meth:`stop`), like :class:`UnixSocketServerThread`.
     """
 
     def __init__(
@@ -182,62 +177,40 @@ class ScriptedServer:
             raise ValueError("give either respond or behaviour, not both")
         self.behaviour: Behaviour = behaviour or serving(respond or echo)
         self.ssl_context = ssl_context
-        self.stopping = threading.Event()
-        """Set when :meth:`stop` begins: behaviours waiting in :meth:`Connection.wait` return."""
-        self._lock = threading.Condition()
+        self._backlog = backlog
         self._accepting = threading.Event()
         if accepting:
             self._accepting.set()
+        self._listener = Listener(path=path, abstract=abstract, tcp=tcp)
+        self.address: SocketAddress = self._listener.address
+        """What ``socket.connect()`` takes (``""`` for a TCP server)."""
+        self.stopping = self._listener.stopping
+        """Set when :meth:`stop` begins: behaviours waiting in :meth:`Connection.wait` return."""
+        self._thread = threading.Thread(
+            target=self._listener.accept_loop,
+            args=(self._accept, self._accepting),
+            daemon=True,
+        )
+        self._lock = threading.Condition()
         self._received: list[bytearray] = []
         self._requests: list[RecordedRequest] = []
         self._errors: list[BaseException] = []
         self._closed = 0
         self._fillers: list[socket.socket] = []
-        self._workers: list[threading.Thread] = []
-        self._sockets: list[socket.socket] = []
-        self._directory: str | None = None
-        self.port = 0
-        family = socket.AF_INET if tcp else socket.AF_UNIX
-        self._listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            self.address: SocketAddress = self._bind(tcp, path, abstract)
-            """What ``socket.connect()`` takes (``""`` for a TCP server)."""
-            self._listener.listen(backlog)
-        except BaseException:
-            self._listener.close()
-            self._remove_directory()
-            raise
-        self._wakeup = socket.socketpair()
-        self._thread = threading.Thread(
-            target=self._accept_loop, name=f"scripted {self.describe()}", daemon=True
-        )
-        self._thread.start()
 
-    def _bind(self, tcp: bool, path: PathArg | None, abstract: AbstractArg | None) -> SocketAddress:
-        if tcp:
-            self._listener.bind(("127.0.0.1", 0))
-            self.port = self._listener.getsockname()[1]
-            return ""
-        if abstract is not None and abstract is not False:
-            name = abstract if not isinstance(abstract, bool) else secrets.token_hex(8)
-            address = normalize_address("\0" + name if isinstance(name, str) else b"\0" + name)
-        elif path is not None:
-            address = normalize_address(path)
-        else:
-            self._directory = os.path.join(_short_temp_dir(), "ss-" + secrets.token_hex(6))
-            os.mkdir(self._directory, 0o700)
-            address = os.path.join(self._directory, "s.sock")
-        self._listener.bind(address)
-        return address
+    @property
+    def port(self) -> int:
+        """The TCP port (0 for a UNIX socket)."""
+        return self._listener.port
 
     def describe(self) -> str:
         """The socket as messages name it (``@name`` for abstract names), or ``host:port``."""
-        return f"127.0.0.1:{self.port}" if self.port else describe_address(self.address)
+        return self._listener.describe()
 
     def url_for(self, path: str = "/", query: QueryArg = None, *, scheme: str | None = None) -> str:
         """The URL of *path* here (``http://127.0.0.1:port/...`` for a TCP server)."""
-        if self.port:
-            return f"{scheme or 'http'}://127.0.0.1:{self.port}{path}"
+        if self._listener.tcp:
+            return f"{scheme or 'http'}://{TCP_HOST}:{self.port}{path}"
         return build_url(self.address, path, query=query, scheme=scheme or "http+unix")
 
     @property
@@ -285,29 +258,38 @@ class ScriptedServer:
 
     # -- backlog control
     def fill_backlog(self) -> int:
-        """Connect idle sockets until the listen backlog is full (the server must not be
+        """Connect idle clients until the listen backlog is full (the server must not be
         accepting); returns how many it took. :meth:`start_accepting` or :meth:`stop` closes them.
+
+        A UNIX socket's full backlog refuses a non-blocking connect at once; a TCP one drops the
+        handshake, so finding the end costs a quarter of a second, and a client then waits.
         """
         if self._accepting.is_set():
             raise RuntimeError("fill_backlog() needs ScriptedServer(accepting=False)")
-        while True:
-            filler = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            filler.setblocking(False)
-            try:
-                filler.connect(self.address)
-            except BlockingIOError:
-                filler.close()
-                return len(self._fillers)
+        if not self._thread.is_alive():
+            raise RuntimeError("fill_backlog() needs a listening server: start() it, or use with")
+        while (filler := self._listener.connect_idle()) is not None:
             self._fillers.append(filler)
+        return len(self._fillers)
 
     def start_accepting(self) -> None:
         """Close the backlog fillers and accept connections from now on."""
         self._close_fillers()
         self._accepting.set()
-        self._wakeup[1].send(b"\0")
+        self._listener.wake()
 
-    # -- lifecycle
+    # -- life cycle
+    def start(self) -> None:
+        """Listen, and run the accept loop in a thread: connections succeed from now on.
+
+        ``with ScriptedServer(...) as server:`` calls it; once only, like a thread's start().
+        """
+        self._listener.open(self._backlog)
+        self._thread.name = f"scripted {self.describe()}"
+        self._thread.start()
+
     def __enter__(self) -> ScriptedServer:
+        self.start()
         return self
 
     def __exit__(
@@ -320,62 +302,23 @@ class ScriptedServer:
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop accepting, release waiting behaviours, close every connection, remove the socket;
-        safe to repeat."""
-        if self.stopping.is_set():
-            return
-        self.stopping.set()
-        self._wakeup[1].send(b"\0")
-        self._thread.join(timeout)
+        safe to repeat. Behaviours get *timeout* seconds in all to return."""
         self._close_fillers()
-        with self._lock:
-            for sock in self._sockets:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            workers = list(self._workers)
-        for worker in workers:
-            worker.join(timeout)
-        self._listener.close()
-        for end in self._wakeup:
-            end.close()
-        if self.address and not isinstance(self.address, bytes) and self.address[:1] != "\0":
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.address)
-        self._remove_directory()
+        self._listener.stop(self._thread, timeout)
 
-    def _accept_loop(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._wakeup[0], selectors.EVENT_READ)
-            listening = False
-            while not self.stopping.is_set():
-                if self._accepting.is_set() and not listening:
-                    selector.register(self._listener, selectors.EVENT_READ)
-                    listening = True
-                ready = {key.fileobj for key, _ in selector.select()}
-                if self._wakeup[0] in ready:
-                    self._wakeup[0].recv(64)
-                if self._listener in ready and not self.stopping.is_set():
-                    self._accept()
-
-    def _accept(self) -> None:
-        sock, _ = self._listener.accept()
+    def _accept(self, sock: socket.socket) -> None:
         with self._lock:
             index = len(self._received)
             self._received.append(bytearray())
-            self._sockets.append(sock)
-            worker = threading.Thread(
-                target=self._serve, args=(sock, index), name=f"{self._thread.name} #{index}"
-            )
-            worker.daemon = True
-            self._workers.append(worker)
             self._lock.notify_all()
-        worker.start()
+        name = f"{self._thread.name} #{index}"
+        self._listener.serve(sock, lambda: self._serve(sock, index), name)
 
     def _serve(self, sock: socket.socket, index: int) -> None:
         try:
             if self.ssl_context is not None:
                 sock = self.ssl_context.wrap_socket(sock, server_side=True)
-                with self._lock:
-                    self._sockets.append(sock)
+                self._listener.replace_connection(sock)
             self.behaviour(Connection(sock, index, self))
         except (ConnectionError, ssl.SSLError, socket.timeout):
             pass  # the client went away, or refused the certificate: its side of the test
@@ -383,7 +326,7 @@ class ScriptedServer:
             with self._lock:
                 self._errors.append(exc)
         finally:
-            sock.close()
+            self._listener.close_connection()
             with self._lock:
                 self._closed += 1
                 self._lock.notify_all()
@@ -397,10 +340,6 @@ class ScriptedServer:
         for filler in self._fillers:
             filler.close()
         self._fillers.clear()
-
-    def _remove_directory(self) -> None:
-        if self._directory is not None:
-            shutil.rmtree(self._directory, ignore_errors=True)
 
 
 class _Recorder(io.RawIOBase):

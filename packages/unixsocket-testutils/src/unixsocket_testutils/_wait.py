@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from unixsocket_url import connect, describe_address, normalize_address
 
 if TYPE_CHECKING:
-    from ._server import PathArg
+    from ._listener import PathArg
 
 FIRST_DELAY = 0.001
 """Seconds between the first connection attempts; doubled after each one up to MAX_DELAY."""

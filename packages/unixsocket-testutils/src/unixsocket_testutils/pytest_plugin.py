@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import WSGIApplication
 
+    from ._listener import AbstractArg, PathArg
     from ._scripted import Behaviour, Respond
-    from ._server import AbstractArg, PathArg
 
 
 class UnixServerFactory(Protocol):
@@ -106,6 +106,7 @@ def scripted_server_factory() -> Iterator[ScriptedServerFactory]:
         respond: Respond | None = None, *, behaviour: Behaviour | None = None, **options: Any
     ) -> ScriptedServer:
         server = ScriptedServer(respond, behaviour=behaviour, **options)
+        server.start()
         servers.append(server)
         return server
 
