@@ -199,3 +199,16 @@ def test_proxy_environment_has_no_effect(flavor: Flavor, monkeypatch: pytest.Mon
     with ScriptedServer(echo) as server, flavor.client() as client:
         assert client.request("GET", server.url_for("/p?q=1")).body == b"GET /p?q=1"
         assert server.received[0].startswith(b"GET /p?q=1 HTTP/1.1\r\n")
+
+
+def test_redirect_to_a_malformed_socket_url_is_refused(flavor: Flavor, connects: ConnectLog) -> None:
+    location = "http+unix://%2Frun%2Fapp.sock:80/x"
+    with (
+        ScriptedServer(lambda r: Reply(302, headers=[("Location", location)])) as server,
+        flavor.client() as client,
+        flavor.raises(REDIRECT) as raised,
+    ):
+        client.request("GET", server.url_for("/go"))
+    assert "malformed UNIX-socket URL" in raised.message
+    assert "has no port" in raised.message
+    assert connects.total() == 1  # the first request's only

@@ -157,15 +157,15 @@ class _UnixRouting:
     def redirect_url(self, request: httpx.Request, location: str) -> httpx.URL | None:
         """The URL a redirect to a UNIX socket goes to, rebuilt so httpx's lowercasing keeps
         the socket; ``None`` for any other redirect (httpx's own rules apply)."""
-        source, _, target = self.redirect_target(request, location)
+        target = self.redirect_target(request, location)[2]
         if target is None:
             return None
         try:
             return _canonical_url(target)[0]
         except httpx.InvalidURL as exc:
-            if source is None and not self.allow_socket_redirects:
+            if not self.allow_socket_redirects:  # refused before it is sent: check_redirect
                 with contextlib.suppress(httpx.InvalidURL):
-                    return httpx.URL(target)  # refused before it is sent: check_redirect
+                    return httpx.URL(target)
             raise httpx.RemoteProtocolError(
                 f"Invalid URL in location header: {exc}.", request=request
             ) from None
@@ -175,7 +175,8 @@ class _UnixRouting:
     ) -> tuple[SocketAddress | None, SocketAddress | None, str | None]:
         """The socket the request was on, the one the redirect goes to, and a refusal.
 
-        A malformed socket URL that is not refused is left to :meth:`redirect_url` to report.
+        A malformed socket URL, when socket redirects are allowed, is left to
+        :meth:`redirect_url` to report.
         """
         source, source_url, target_url = self.redirect_target(request, response.headers["Location"])
         if target_url is None:

@@ -158,15 +158,15 @@ class _UnixRouting:
     def redirect_url(self, request: httpx2.Request, location: str) -> httpx2.URL | None:
         """The URL a redirect to a UNIX socket goes to, rebuilt so httpx2's lowercasing keeps
         the socket; ``None`` for any other redirect (httpx2's own rules apply)."""
-        source, _, target = self.redirect_target(request, location)
+        target = self.redirect_target(request, location)[2]
         if target is None:
             return None
         try:
             return _canonical_url(target)[0]
         except httpx2.InvalidURL as exc:
-            if source is None and not self.allow_socket_redirects:
+            if not self.allow_socket_redirects:  # refused before it is sent: check_redirect
                 with contextlib.suppress(httpx2.InvalidURL):
-                    return httpx2.URL(target)  # refused before it is sent: check_redirect
+                    return httpx2.URL(target)
             raise httpx2.RemoteProtocolError(
                 f"Invalid URL in location header: {exc}.", request=request
             ) from None
@@ -176,7 +176,8 @@ class _UnixRouting:
     ) -> tuple[SocketAddress | None, SocketAddress | None, str | None]:
         """The socket the request was on, the one the redirect goes to, and a refusal.
 
-        A malformed socket URL that is not refused is left to :meth:`redirect_url` to report.
+        A malformed socket URL, when socket redirects are allowed, is left to
+        :meth:`redirect_url` to report.
         """
         source, source_url, target_url = self.redirect_target(request, response.headers["Location"])
         if target_url is None:
