@@ -201,7 +201,9 @@ def test_proxy_environment_has_no_effect(flavor: Flavor, monkeypatch: pytest.Mon
         assert server.received[0].startswith(b"GET /p?q=1 HTTP/1.1\r\n")
 
 
-def test_redirect_to_a_malformed_socket_url_is_refused(flavor: Flavor, connects: ConnectLog) -> None:
+def test_redirect_to_a_malformed_socket_url_is_refused(
+    flavor: Flavor, connects: ConnectLog
+) -> None:
     location = "http+unix://%2Frun%2Fapp.sock:80/x"
     with (
         ScriptedServer(lambda r: Reply(302, headers=[("Location", location)])) as server,
