@@ -202,7 +202,15 @@ class SyncUnixBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        address = address_of(host)
+        return self.connect_address(address_of(host), timeout, socket_options)
+
+    def connect_address(
+        self,
+        address: SocketAddress,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> SyncUnixStream:
+        """A connected stream to the socket at *address*."""
         try:
             with ConnectAttempt(
                 address, timeout, expected_peer_uid=self.expected_peer_uid
@@ -384,7 +392,15 @@ class AsyncUnixBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        address = address_of(host)
+        return await self.connect_address(address_of(host), timeout, socket_options)
+
+    async def connect_address(
+        self,
+        address: SocketAddress,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> AsyncUnixStream:
+        """A connected stream to the socket at *address*."""
         await anyio.lowlevel.checkpoint()
         try:
             with ConnectAttempt(
