@@ -81,11 +81,19 @@ def summary(data: dict[str, Any], scenario: str, client: str) -> dict[str, Any] 
     }
 
 
-def ratio(data: dict[str, Any], scenario: str, client: str, reference: str) -> float | None:
-    """The median over rounds of client's figure / reference's figure in the same round."""
+def ratio(
+    data: dict[str, Any],
+    scenario: str,
+    client: str,
+    reference: str,
+    reference_scenario: str | None = None,
+) -> float | None:
+    """The median over rounds of client's figure / reference's figure in the same round (in
+    *reference_scenario*, when given)."""
     size = data["settings"]["size"]
     mine = {r["round"]: value(r, size) for r in _runs(data, scenario, client)}
-    theirs = {r["round"]: value(r, size) for r in _runs(data, scenario, reference)}
+    runs = _runs(data, reference_scenario or scenario, reference)
+    theirs = {r["round"]: value(r, size) for r in runs}
     ratios = [
         a / b
         for round_no, a in mine.items()
@@ -121,7 +129,10 @@ def check(data: dict[str, Any], target: Target) -> tuple[str, bool | None]:
     if target.kind == "value":
         return f"{_fmt(s['median'])} MB/s", s["median"] >= target.limit
     assert target.reference is not None
-    r = ratio(data, target.scenario, target.client, target.reference)
+    if target.kind == "scenario":
+        r = ratio(data, target.scenario, target.client, target.client, target.reference)
+    else:
+        r = ratio(data, target.scenario, target.client, target.reference)
     if r is None:
         return "not measured", None
     higher_is_better = SCENARIOS[target.scenario].throughput
@@ -167,6 +178,10 @@ def markdown(data: dict[str, Any]) -> str:
         ("urllib3-10line", "urllib3 10-line"),
         ("requests-tcp", "requests TCP"),
         ("requests-unixsocket2", "requests-unixsocket2"),
+        ("httpx-floor", "httpx floor"),
+        ("httpx-async-floor", "httpx async floor"),
+        ("httpx2-floor", "httpx2 floor"),
+        ("httpx2-async-floor", "httpx2 async floor"),
         ("httpx-uds", "httpx `uds=`"),
         ("httpx-async-uds", "httpx async `uds=`"),
         ("httpx2-uds", "httpx2 `uds=`"),
@@ -176,10 +191,10 @@ def markdown(data: dict[str, Any]) -> str:
     ours = {
         "ours-requests": ("requests-tcp", "requests-unixsocket2"),
         "ours-urllib3": ("urllib3-10line",),
-        "ours-httpx": ("httpx-uds",),
-        "ours-httpx-async": ("httpx-async-uds", "aiohttp"),
-        "ours-httpx2": ("httpx2-uds",),
-        "ours-httpx2-async": ("httpx2-async-uds", "aiohttp"),
+        "ours-httpx": ("httpx-floor", "httpx-uds"),
+        "ours-httpx-async": ("httpx-async-floor", "httpx-async-uds", "aiohttp"),
+        "ours-httpx2": ("httpx2-floor", "httpx2-uds"),
+        "ours-httpx2-async": ("httpx2-async-floor", "httpx2-async-uds", "aiohttp"),
     }
     out.append("| scenario | client | " + " | ".join(f"vs {t}" for _, t in references) + " |")
     out.append("|---|---|" + "--:|" * len(references))
