@@ -452,10 +452,10 @@ async def _async_exchange(
             if pending and len(data) <= COALESCE:
                 data = pending + data
             elif pending:
-                await stream.write(pending, timeout)
+                await stream.write_plain(pending, timeout)
             pending = b""
-            await stream.write(data, timeout)
-        await stream.write(pending + framer.end(), timeout)
+            await stream.write_plain(data, timeout)
+        await stream.write_plain(pending + framer.end(), timeout)
     except httpcore.WriteError:
         pass  # the server may have answered already (413 to an upload): read that answer
     timeout = request.timeouts.get("read")
@@ -465,7 +465,7 @@ async def _async_exchange(
 
 async def async_receive(connection: Connection[AsyncUnixStream], timeout: float | None) -> None:
     """:func:`receive`, waiting on the event loop."""
-    data = await connection.stream.read(READ_SIZE, timeout)
+    data = await connection.stream.read_plain(timeout)
     try:
         connection.parser.feed(data) if data else connection.parser.eof()
     except httpcore.RemoteProtocolError as exc:
