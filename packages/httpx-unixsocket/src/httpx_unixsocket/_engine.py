@@ -28,12 +28,13 @@ from unixsocket_url import describe_address
 
 from ._backend import AsyncUnixBackend, AsyncUnixStream, SyncUnixBackend, SyncUnixStream
 from ._h1 import DISCONNECTED, BodyFramer, Framing, ResponseParser
+from ._peer import PEER_CREDENTIALS
 from ._pool import IDEMPOTENT
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, Iterable
 
-    from unixsocket_url import SocketAddress
+    from unixsocket_url import PeerCredentials, SocketAddress
 
     Timeouts = dict[str, Union[float, None]]
 
@@ -48,28 +49,37 @@ Body_co = TypeVar("Body_co", bound="Iterable[bytes] | AsyncIterable[bytes]", cov
 
 
 class Outgoing(Generic[Body_co]):
-    """A request as the engine sends it: *head* written, then *body* as *framing* says."""
+    """A request as the engine sends it: *head* written, then *body* as *framing* says; *close*
+    when the request asks for the connection to close after the response."""
 
-    __slots__ = ("body", "framing", "head", "method", "timeouts")
+    __slots__ = ("body", "close", "framing", "head", "method", "timeouts")
 
-    def __init__(
-        self, method: str, head: bytes, body: Body_co, framing: Framing, timeouts: Timeouts
+    def __init__(  # noqa: PLR0917 - a record of the request's parts
+        self,
+        method: str,
+        head: bytes,
+        body: Body_co,
+        framing: Framing,
+        close: bool,
+        timeouts: Timeouts,
     ) -> None:
         self.method = method
         self.head = head
         self.body: Body_co = body
         self.framing = framing
+        self.close = close
         self.timeouts = timeouts
 
 
 class Connection(Generic[_Stream]):
     """One connection: its stream, its parser, and when it stops being worth reusing."""
 
-    __slots__ = ("address", "expires", "parser", "pid", "stream")
+    __slots__ = ("address", "expires", "parser", "peer", "pid", "stream")
 
     def __init__(self, stream: _Stream, address: SocketAddress) -> None:
         self.stream: _Stream = stream
         self.address = address
+        self.peer: PeerCredentials | None = stream.get_extra_info(PEER_CREDENTIALS)
         self.parser = ResponseParser(head_only=False)
         self.expires: float | None = None
         self.pid = os.getpid()
@@ -87,11 +97,13 @@ class Connection(Generic[_Stream]):
         )
 
     def extensions(self) -> dict[str, Any]:
+        """The response extensions httpx's transports give, and the server's credentials."""
         parser = self.parser
         return {
             "http_version": parser.http_version,
             "reason_phrase": parser.reason,
             "network_stream": self.stream,
+            PEER_CREDENTIALS: self.peer,
         }
 
 
@@ -295,7 +307,7 @@ class SyncEngine:
 def _exchange(connection: Connection[SyncUnixStream], request: Outgoing[Iterable[bytes]]) -> None:
     """Write the request, read the response head into the connection's parser."""
     parser = connection.parser
-    parser.start(head_only=request.method == "HEAD")
+    parser.start(head_only=request.method == "HEAD", close=request.close)
     stream = connection.stream
     timeout = request.timeouts.get("write")
     framer = BodyFramer(request.framing)
@@ -441,7 +453,7 @@ async def _async_exchange(
 ) -> None:
     """:func:`_exchange`, waiting on the event loop."""
     parser = connection.parser
-    parser.start(head_only=request.method == "HEAD")
+    parser.start(head_only=request.method == "HEAD", close=request.close)
     stream = connection.stream
     timeout = request.timeouts.get("write")
     framer = BodyFramer(request.framing)

@@ -26,45 +26,52 @@ DISCONNECTED = "Server disconnected without sending a response."
 """httpcore2's words (and h11's) for a connection closed before any byte of the response: the
 keep-alive race, when the connection was a reused one."""
 
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_FORBIDDEN = (b"\r", b"\n", b"\0")
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_HEAD = re.compile(
+    rb"%s [^\x00-\x20\x7f]+ HTTP/1\.1\r\n(?:%s: [^\r\n\x00]*\r\n)*\r\n" % (_TOKEN, _TOKEN)
+)
+"""A request head that says what it means: a method token, a target without spaces or
+controls, and fields whose names are tokens and whose values hold no CR, LF or NUL."""
 
 Framing = Union[int, bool, None]
 """How a request body is framed: its ``Content-Length``, ``True`` for chunked, ``None`` for
 neither (no body)."""
 
 
-def request_head(method: bytes, target: bytes, headers: Iterable[tuple[bytes, bytes]]) -> bytes:
+def request_head(method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
     """The request line and header fields, ready to write; :class:`httpcore2.LocalProtocolError`
-    for a method, name or value that would change the request (a line break, a NUL)."""
-    lines = [b"%s %s HTTP/1.1" % (method, target)]
-    for name, value in headers:
-        if not _TOKEN.fullmatch(name):
-            raise httpcore2.LocalProtocolError(f"Illegal header name {name!r}")
-        lines.append(b"%s: %s" % (name, value))
-    lines.append(b"\r\n")
-    head = b"\r\n".join(lines)
-    if not _TOKEN.fullmatch(method) or any(
-        head.count(byte) != (len(lines) if byte != b"\0" else 0) for byte in _FORBIDDEN
-    ):
+    for a method, target, name or value that would change the request (a space, a line
+    break, a NUL)."""
+    head = b"".join(
+        [b"%s %s HTTP/1.1\r\n" % (method, target)]
+        + [b"%s: %s\r\n" % field for field in headers]
+        + [b"\r\n"]
+    )
+    if head.count(b"\n") != len(headers) + 2 or not _HEAD.fullmatch(head):
         raise httpcore2.LocalProtocolError(
-            "Illegal request line or header value (a CR, LF or NUL would change the request)"
+            "Illegal request line or header field (a space, CR, LF or NUL where it would "
+            "change the request)"
         )
     return head
 
 
-def framing(headers: Iterable[tuple[bytes, bytes]]) -> Framing:
-    """How the request's own fields (httpx2 sets them from the content) frame its body."""
+def framing(headers: Iterable[tuple[bytes, bytes]]) -> tuple[Framing, bool]:
+    """How the request's own fields (httpx2 sets them from the content) frame its body, and
+    whether they ask for the connection to close after the response (``Connection: close``)."""
+    body: Framing = None
+    close = False
     for name, value in headers:
         lowered = name.lower()
         if lowered == b"transfer-encoding" and value.lower() == b"chunked":
-            return True
-        if lowered == b"content-length":
+            body = True
+        elif lowered == b"content-length" and body is None:
             try:
-                return int(value)
+                body = int(value)
             except ValueError:
                 raise httpcore2.LocalProtocolError(f"Illegal Content-Length {value!r}") from None
-    return None
+        elif lowered == b"connection":
+            close = close or b"close" in value.lower()
+    return body, close
 
 
 class BodyFramer:
@@ -106,9 +113,11 @@ class ResponseParser:
         self._parser = httptools.HttpResponseParser(self)
         self.start(head_only)
 
-    def start(self, head_only: bool) -> None:
-        """Expect a new response (to a ``HEAD`` when *head_only*: its head is all of it)."""
+    def start(self, head_only: bool, close: bool = False) -> None:
+        """Expect a new response (to a ``HEAD`` when *head_only*: its head is all of it; to a
+        request that closes the connection when *close*)."""
         self._head_only = head_only
+        self._close = close
         self._fed = 0
         self._seen = 0
         self._interim = False
@@ -197,4 +206,6 @@ class ResponseParser:
         if self._interim or self.complete:
             return
         self.complete = True
-        self.keep_alive = self.status not in (204, 304) and self._parser.should_keep_alive()
+        self.keep_alive = (
+            not self._close and self.status not in (204, 304) and self._parser.should_keep_alive()
+        )
