@@ -198,20 +198,30 @@ def _backoff(attempt: int) -> float:
 # ------------------------------------------------------------------------------------------ sync
 
 
-class SyncEngine:
-    """Sends requests on kept-alive connections to UNIX sockets, from any number of threads."""
+_Backend = TypeVar("_Backend", SyncUnixBackend, AsyncUnixBackend)
+
+
+class _Engine(Generic[_Backend, _Stream]):
+    """What both engines hold: the backend that dials, the connect retries, the slots."""
 
     def __init__(
         self,
-        backend: SyncUnixBackend,
+        backend: _Backend,
         limits: httpx.Limits,
         retries: int,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None,
     ) -> None:
-        self._backend = backend
+        self._backend: _Backend = backend
         self._retries = retries
         self._socket_options = list(socket_options or ())
-        self._slots: _Slots[SyncUnixStream] = _Slots(limits)
+        self._slots: _Slots[_Stream] = _Slots(limits)
+
+
+class SyncEngine(_Engine[SyncUnixBackend, SyncUnixStream]):
+    """Sends requests on kept-alive connections to UNIX sockets, from any number of threads."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self._changed = threading.Condition(threading.Lock())
         self._pid = os.getpid()
 
@@ -341,20 +351,11 @@ def receive(connection: Connection[SyncUnixStream], timeout: float | None) -> No
 # ----------------------------------------------------------------------------------------- async
 
 
-class AsyncEngine:
+class AsyncEngine(_Engine[AsyncUnixBackend, AsyncUnixStream]):
     """:class:`SyncEngine` for one event loop (asyncio or trio)."""
 
-    def __init__(
-        self,
-        backend: AsyncUnixBackend,
-        limits: httpx.Limits,
-        retries: int,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None,
-    ) -> None:
-        self._backend = backend
-        self._retries = retries
-        self._socket_options = list(socket_options or ())
-        self._slots: _Slots[AsyncUnixStream] = _Slots(limits)
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self._waiters: list[anyio.Event] = []
 
     async def send(
