@@ -134,3 +134,13 @@ def test_reason_phrase_and_interim_responses_in_pieces() -> None:
         assert (response.status_code, response.text) == (200, "done")
         assert response.extensions["reason_phrase"] == b"OK"
         assert "link" not in response.headers
+
+
+def test_a_response_released_after_the_transport_closed_closes_its_connection() -> None:
+    with ScriptedServer(behaviour=KEEP_ALIVE) as server:
+        transport = UnixTransport()
+        with httpx.Client(mounts={"http+unix://": transport}) as client:
+            response = client.send(client.build_request("GET", server.url_for("/s")), stream=True)
+        transport.close()  # httpx's client closes its mounts too; the response is still open
+        assert response.read() == b"GET /s"
+        server.wait_until(lambda s: s.closed_connections == 1)

@@ -118,6 +118,8 @@ class _Slots(Generic[_Stream]):
         self.idle: dict[SocketAddress, list[Connection[_Stream]]] = {}
         self.idle_count = 0
         self.open = 0
+        self.closed = False
+        """Set when the transport closes: connections released after that are closed."""
 
     def take(self, address: SocketAddress) -> Connection[_Stream] | bool:
         """An idle connection to *address*, else whether a new one may be opened (counted)."""
@@ -142,7 +144,7 @@ class _Slots(Generic[_Stream]):
 
     def put(self, connection: Connection[_Stream]) -> None:
         """Keep *connection* idle for reuse, or close it when enough are idle already."""
-        if self.max_idle is not None and self.idle_count >= self.max_idle:
+        if self.closed or (self.max_idle is not None and self.idle_count >= self.max_idle):
             self.drop(connection)
             return
         if self.expiry is not None:
@@ -270,6 +272,7 @@ class SyncEngine(_Engine[SyncUnixBackend, SyncUnixStream]):
 
     def close(self) -> None:
         with self._changed:
+            self._slots.closed = True
             self._slots.clear()
             self._changed.notify_all()
 
@@ -398,6 +401,7 @@ class AsyncEngine(_Engine[AsyncUnixBackend, AsyncUnixStream]):
         self._wake()
 
     def close(self) -> None:
+        self._slots.closed = True
         self._slots.clear()
         for waiter in self._waiters:
             waiter.set()
