@@ -316,15 +316,23 @@ From profiles (cProfile, 2,000 requests against this nginx) of what remains:
   This page is measured on 3.12, where the "40 environment variables" scenario barely differs
   from the plain one; `--python 3.9` shows what the skipped scan saves (11 rounds: ours 464 µs
   against requests-unixsocket2's 656, a ratio of 0.71×; 0.84× on 3.11).
-- **httpx sync download**: every byte goes through the kernel copy (`recv`), h11's receive
-  buffer, and httpx's re-chunking into the 1 MiB pieces asked for (`BytesIO` writes); httpx's
-  own transport pays the same, with 64 KiB reads. Reads grow to 512 KiB, not more: nginx
-  fills about 256 KiB a call, and a read allocates what it asks, so 1 MiB asks left the
-  allocator trimming and re-faulting pages (the same download swung between 1.2 and 3.3 GB/s
-  from one process to the next).
+- **httpx flavor, one path**: plain requests go through this package's HTTP/1.1 engine
+  (httptools), not httpcore and h11; what remains is httpx's own client (building the request
+  and the response, cookies, headers: about three quarters of a request) and the two system
+  calls. The engine's own steps (the request head, parsing the answer, the pool) cost about
+  6 µs. Distinct paths cost more than one path because the client's canonical-URL cache misses:
+  parsing and rebuilding the `http+unix://` URL (unixsocket-url, 6.5 µs) and httpx's parse of
+  its long percent-encoded host (12.5 µs) each time.
+- **httpx sync download**: every byte goes through the kernel copy (`recv`), httptools' body
+  callback, and httpx's re-chunking into the 1 MiB pieces asked for (`BytesIO` writes);
+  httpx's own transport pays the same with h11's buffer and 64 KiB reads. Reads grow to
+  512 KiB, not more: nginx fills about 256 KiB a call, and a read allocates what it asks, so
+  1 MiB asks left the allocator trimming and re-faulting pages (the same download swung
+  between 1.2 and 3.3 GB/s from one process to the next).
 - **httpx async**: httpcore imports `sniffio` for every lock, event and semaphore it makes;
   without it each failed import scans `sys.path`, 40 % of an async request. httpx-unixsocket
-  depends on sniffio, so both async httpx rows here run with it.
+  depends on sniffio, so httpx's async `uds=` row runs with it (and our TLS and HTTP/2
+  requests, which go through httpcore).
 
 ![Benchmark chart](assets/benchmarks.png)
 
