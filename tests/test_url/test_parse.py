@@ -132,11 +132,15 @@ def test_str_of_parsed_url_is_canonical() -> None:
 def test_public_surface_is_locked() -> None:
     assert set(unixsocket_url.__all__) == {
         "SCHEMES",
+        "CREDENTIAL_HEADERS",
+        "ENCODED_PIECE",
+        "IDEMPOTENT_METHODS",
         "ConnectAttempt",
         "InvalidAddress",
         "InvalidURL",
         "PeerCredentials",
         "SocketAddress",
+        "SocketLike",
         "UnexpectedPeer",
         "UnixConnectError",
         "UnixConnectTimeout",
@@ -148,9 +152,12 @@ def test_public_surface_is_locked() -> None:
         "is_unix_url",
         "join_url",
         "normalize_address",
+        "normalize_scheme",
         "parse_url",
         "peer_credentials",
         "redirect_refusal",
+        "same_socket",
+        "split_url",
     }
     for name in unixsocket_url.__all__:
         assert getattr(unixsocket_url, name) is not None

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from unixsocket_url import is_unix_url, join_url, redirect_refusal
+from unixsocket_url import (
+    InvalidURL,
+    is_unix_url,
+    join_url,
+    normalize_scheme,
+    redirect_refusal,
+    same_socket,
+    split_url,
+)
 
 BASE = "http+unix://%2Frun%2Fapp.sock/a/b?x=1"
 
@@ -132,3 +140,63 @@ def test_redirect_to_a_different_socket_is_refused() -> None:
 )
 def test_allowed_redirects(location: str) -> None:
     assert redirect_refusal(BASE, location) is None
+
+
+@pytest.mark.parametrize(
+    ("source", "location", "reason"),
+    [
+        (
+            BASE,
+            "http+unix://%2Frun%2Fapp.sock:80/x",
+            "refused a redirect from the UNIX socket '/run/app.sock' to a malformed UNIX-socket "
+            "URL 'http+unix://%2Frun%2Fapp.sock:80/x': a UNIX-socket URL has no port",
+        ),
+        (
+            "http://127.0.0.1:8080/evil",
+            "http+unix:/containers/create",
+            "refused a redirect from http://127.0.0.1:8080 into the UNIX socket named by "
+            "'http+unix://127.0.0.1:8080/containers/create' (malformed: a UNIX-socket URL has "
+            "no port",
+        ),
+    ],
+)
+def test_a_malformed_socket_target_is_refused_saying_why(
+    source: str, location: str, reason: str
+) -> None:
+    refusal = redirect_refusal(source, location)
+    assert refusal is not None
+    assert refusal.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (BASE, "http+unix://%2frun%2fapp.sock/other", True),
+        (BASE, "HTTP+UNIX://%2Frun%2Fapp.sock", True),
+        (BASE, "https+unix://%2Frun%2Fapp.sock/", False),
+        (BASE, "http+unix://%2Frun%2Fother.sock/", False),
+        (BASE, "http://localhost/a/b", False),
+        ("http+unix://bad:port/", "http+unix://bad:port/", False),
+    ],
+)
+def test_same_socket(a: str, b: str, same: bool) -> None:
+    assert same_socket(a, b) is same
+    assert same_socket(b, a) is same
+
+
+@pytest.mark.parametrize(
+    ("url", "parts"),
+    [
+        ("http+unix://%2Fs/a?b#c", ("http+unix", "%2Fs", "/a?b#c")),
+        ("http+docker://%2Fs?q", ("http+docker", "%2Fs", "?q")),
+        ("http+unix://%2Fs", ("http+unix", "%2Fs", "")),
+    ],
+)
+def test_split_url_keeps_each_part_as_written(url: str, parts: tuple[str, str, str]) -> None:
+    assert split_url(url) == parts
+
+
+def test_normalize_scheme() -> None:
+    assert normalize_scheme("HTTPS+Unix://") == "https+unix"
+    with pytest.raises(InvalidURL, match="unsupported scheme 'http'; expected"):
+        normalize_scheme("http")

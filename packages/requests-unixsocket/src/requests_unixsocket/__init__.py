@@ -41,3 +41,9 @@ __all__ = [
     "put",
     "request",
 ]
+
+for _public in __all__:  # tracebacks and reprs name the public module, as httpx's do
+    _object = globals()[_public]
+    if getattr(_object, "__module__", "").startswith(f"{__name__}._"):
+        _object.__module__ = __name__
+del _public, _object

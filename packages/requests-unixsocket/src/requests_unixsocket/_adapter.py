@@ -159,9 +159,8 @@ def check_proxies(url: str, proxies: Mapping[str, str] | None) -> None:
     """
     if not proxies:
         return
-    scheme, _, rest = url.partition("://")
-    cut = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
-    own = {scheme.lower(), f"{scheme}://{rest[:cut]}".lower()}
+    scheme, host, _ = unixsocket_url.split_url(url)
+    own = {scheme.lower(), f"{scheme}://{host}".lower()}
     if any(value and key.lower() in own for key, value in proxies.items()):
         raise ValueError(PROXY_ERROR)
 

@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
 _merge: Any = sessions.merge_setting  # untyped in requests' stubs
 
-CREDENTIALS = ("Authorization", "Cookie", "Proxy-Authorization")
-"""Headers that never follow a redirect leaving (or, when allowed, entering) a socket."""
-
 
 class _NoCredentials(AuthBase):
     """What ``Session.request`` gives a UNIX-socket request without ``auth``: nothing, in place
@@ -164,16 +161,13 @@ class Session(requests.Session):
             return
         refusal = None
         if unix_target is not None and not self.allow_socket_redirects:
-            try:
-                refusal = unixsocket_url.redirect_refusal(unix_source or source, unix_target)
-            except unixsocket_url.InvalidURL as exc:
-                refusal = f"refused a redirect to a malformed UNIX-socket URL {target!r}: {exc}"
+            refusal = unixsocket_url.redirect_refusal(unix_source or source, unix_target)
         if refusal is not None:
             raise RedirectRefused(
                 refusal, location=target, request=prepared_request, response=response
             )
-        if not _same_socket(unix_source, unix_target):
-            for name in CREDENTIALS:
+        if not unixsocket_url.same_socket(unix_source or source, unix_target or target):
+            for name in unixsocket_url.CREDENTIAL_HEADERS:
                 prepared_request.headers.pop(name, None)
         if unix_target is None:  # off the socket: requests' own rules (.netrc) for the new host
             super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
@@ -186,13 +180,3 @@ def _adapter_class() -> type[UnixAdapter]:
 
     adapter: type[UnixAdapter] = requests_unixsocket.UnixAdapter
     return adapter
-
-
-def _same_socket(source: str | None, target: str | None) -> bool:
-    if source is None or target is None:
-        return False
-    try:
-        a, b = unixsocket_url.parse_url(source), unixsocket_url.parse_url(target)
-    except unixsocket_url.InvalidURL:
-        return False
-    return (a.scheme, a.address) == (b.scheme, b.address)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import requests.exceptions
@@ -62,8 +61,7 @@ def next_url(url: str, location: str, unix: str | None) -> str:
     joined = unixsocket_url.join_url(unix or url, location)
     if unix is None or unix == url:
         return joined
-    scheme, _, rest = unix.partition("://")
-    host = rest[: min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))]
+    scheme, host, _ = unixsocket_url.split_url(unix)
     tail = joined[len(scheme) + 3 + len(host) :]
     if joined.startswith(f"{scheme}://{host}") and tail[:1] in ("", "/", "?", "#"):
         return f"{url.partition('://')[0]}://{host}{tail}"
@@ -79,19 +77,6 @@ def parse(url: str) -> unixsocket_url.UnixSocketURL:
 
 
 def prepared_form(url: str, schemes: Iterable[str] = ()) -> str:
-    """:func:`_prepared_form`, cached for a Session's (hashable) scheme set: a session sends
-    the same few URLs again and again (errors are not cached, and raise every time)."""
-    if isinstance(schemes, frozenset):
-        return _cached_prepared_form(url, schemes)
-    return _prepared_form(url, schemes)
-
-
-@lru_cache(maxsize=1024)
-def _cached_prepared_form(url: str, schemes: frozenset[str]) -> str:
-    return _prepared_form(url, schemes)
-
-
-def _prepared_form(url: str, schemes: Iterable[str] = ()) -> str:
     """Check a UNIX-socket *url* and rewrite its host so requests and urllib3 accept it.
 
     The socket part is left as written when it is plain (``%2Frun%2Fapp.sock``); the literal
@@ -103,11 +88,10 @@ def _prepared_form(url: str, schemes: Iterable[str] = ()) -> str:
     if canonical is None:
         return url
     parsed = parse(canonical)
-    scheme, sep, rest = url.partition("://")
-    cut = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
-    if _PLAIN_HOST.match(rest[:cut]):
+    scheme, written, rest = unixsocket_url.split_url(url)
+    if _PLAIN_HOST.match(written):
         return url
-    host = unixsocket_url.build_url(parsed.address).partition("://")[2].rstrip("/")
+    host = unixsocket_url.split_url(unixsocket_url.build_url(parsed.address))[1]
     if host.startswith("."):
         host = "%2E" + host[1:]
-    return f"{scheme}{sep}{host}{rest[cut:]}"
+    return f"{scheme}://{host}{rest}"

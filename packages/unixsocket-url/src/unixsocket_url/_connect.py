@@ -16,7 +16,13 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from ._address import MAX_DIRECT_PATH, SocketLike, describe_address, normalize_address
+from ._address import (
+    MAX_DIRECT_PATH,
+    SocketLike,
+    describe_address,
+    is_abstract,
+    normalize_address,
+)
 from ._errors import SocketAddress, UnexpectedPeer, UnixConnectError, UnixConnectTimeout
 from ._peer import SUPPORTED as PEERCRED_SUPPORTED
 from ._peer import PeerCredentials, peer_credentials
@@ -166,7 +172,7 @@ class ConnectAttempt:
     def _reachable_target(self) -> SocketAddress:
         """The address to pass to connect(): paths over 107 bytes go through a directory fd."""
         raw = os.fsencode(self.address)
-        if raw[:1] == b"\0" or len(raw) <= MAX_DIRECT_PATH:
+        if is_abstract(raw) or len(raw) <= MAX_DIRECT_PATH:
             return self.address
         directory, name = os.path.split(raw)
         if not sys.platform.startswith("linux") or not os.path.isdir("/proc/self/fd"):
@@ -233,7 +239,7 @@ _REASONS = {
 
 
 def _reason(address: SocketAddress, exc: OSError) -> str:
-    abstract = address[:1] in ("\0", b"\0")
+    abstract = is_abstract(address)
     if abstract and not sys.platform.startswith("linux"):
         return f"abstract socket names exist only on Linux ({exc.strerror})"
     if exc.errno == errno.ECONNREFUSED:

@@ -12,7 +12,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Union
 from urllib.parse import quote, unquote_to_bytes, urlencode, urljoin, urlsplit
 
-from ._address import SocketLike, _address_from_bytes, address_bytes, describe_address
+from ._address import (
+    SocketLike,
+    _address_from_bytes,
+    address_bytes,
+    describe_address,
+    is_abstract,
+)
 from ._errors import InvalidAddress, InvalidURL, SocketAddress
 
 if TYPE_CHECKING:
@@ -53,7 +59,7 @@ class UnixSocketURL:
     @property
     def is_abstract(self) -> bool:
         """True for a Linux abstract name (the address starts with NUL)."""
-        return self.address[:1] in ("\0", b"\0")
+        return is_abstract(self.address)
 
     @property
     def target(self) -> str:
@@ -99,15 +105,13 @@ def _parse(url: str) -> UnixSocketURL:
         raise InvalidURL(
             f"{_shorten(url)!r} holds a lone surrogate at offset {exc.start}; a URL is text"
         ) from None
-    scheme, sep, rest = url.partition("://")
-    if not sep:
+    if "://" not in url:
         raise InvalidURL(
             f"{_shorten(url)!r} is not a UNIX-socket URL; expected "
             "'http+unix://<percent-encoded socket path>/<path>'"
         )
-    scheme = _check_scheme(scheme)
-    cut = _first_of(rest, "/?#")
-    netloc, tail = rest[:cut], rest[cut:]
+    scheme, netloc, tail = split_url(url)
+    scheme = normalize_scheme(scheme)
     address = _decode_socket(netloc)
     if tail.startswith("#") or not tail:
         path, query = "/", ""
@@ -137,7 +141,7 @@ def build_url(
     ``%2Frun%2F%41pp.sock``), so the URL names the same socket even after a client library
     lowercases its host, as httpx does.
     """
-    scheme = _check_scheme(scheme[:-3] if scheme.endswith("://") else scheme)
+    scheme = normalize_scheme(scheme)
     netloc = "".join(_HOST_BYTES[byte] for byte in address_bytes(socket))
     target = _encode(path.replace("#", "%23"), _QUERY_SAFE)
     if not target.startswith("/"):
@@ -190,11 +194,10 @@ def join_url(base: str, location: str) -> str:
 def _on_host_of(base: str, scheme: str, reference: str) -> str:
     """*reference* (a path, relative or not, with a query) resolved against *base*, kept on
     *base*'s host exactly as written there, with *scheme*."""
-    rest = base.partition("://")[2]
-    cut = _first_of(rest, "/?#")
-    joined = urlsplit(urljoin(f"http://localhost{rest[cut:] or '/'}", reference))
+    _, host, base_target = split_url(base)
+    joined = urlsplit(urljoin(f"http://localhost{base_target or '/'}", reference))
     target = joined.path + (f"?{joined.query}" if joined.query else "")
-    return f"{scheme}://{rest[:cut]}{target}"
+    return f"{scheme}://{host}{target}"
 
 
 def redirect_refusal(source: str, location: str) -> str | None:
@@ -203,30 +206,60 @@ def redirect_refusal(source: str, location: str) -> str | None:
     Decided on :func:`join_url` ``(source, location)``, the URL the client would request next,
     never on the header as written. A redirect into a UNIX socket is refused unless it comes
     from the same socket: from any other origin it would let a remote server reach local daemons
-    (the Docker socket, say) with the client's method, body and headers. Leaving a socket for an
-    ordinary URL is not refused here; the flavors strip credentials when it happens. Raises
-    :class:`InvalidURL` for a malformed socket URL reached from a socket.
+    (the Docker socket, say) with the client's method, body and headers. A malformed socket URL
+    is refused too. Leaving a socket for an ordinary URL is not refused here; the flavors strip
+    :data:`CREDENTIAL_HEADERS` when it happens.
     """
     target_url = join_url(source, location)
     if not is_unix_url(target_url):
         return None
+    shown = _shorten(target_url)
+    try:
+        target: UnixSocketURL | None = parse_url(target_url)
+    except InvalidURL as exc:
+        target, malformed = None, str(exc)
     if not is_unix_url(source):
         origin = urlsplit(source)
-        try:
-            into = f"'{parse_url(target_url).socket_name}' ({_shorten(target_url)})"
-        except InvalidURL:
-            into = f"named by {_shorten(target_url)!r}"
+        into = (
+            f"named by {shown!r} (malformed: {malformed})"
+            if target is None
+            else f"'{target.socket_name}' ({shown})"
+        )
         return (
             f"refused a redirect from {origin.scheme}://{origin.netloc} into the UNIX socket "
             f"{into}: a server may not send a client to a local socket"
         )
-    here, target = parse_url(source), parse_url(target_url)
+    here = parse_url(source)
+    if target is None:
+        return (
+            f"refused a redirect from the UNIX socket '{here.socket_name}' to a malformed "
+            f"UNIX-socket URL {shown!r}: {malformed}"
+        )
     if here.address != target.address:
         return (
             f"refused a redirect from the UNIX socket '{here.socket_name}' to a "
-            f"different socket '{target.socket_name}' ({_shorten(target_url)})"
+            f"different socket '{target.socket_name}' ({shown})"
         )
     return None
+
+
+def same_socket(url: str, other: str) -> bool:
+    """True when both URLs are UNIX-socket URLs of one socket, with one scheme (``http+unix``
+    or ``https+unix``): a redirect between them keeps its credentials."""
+    try:
+        a, b = parse_url(url), parse_url(other)
+    except InvalidURL:
+        return False
+    return (a.scheme, a.address) == (b.scheme, b.address)
+
+
+def split_url(url: str) -> tuple[str, str, str]:
+    """*url* as its scheme (as written), its host (the socket part of a UNIX-socket URL, as
+    written) and the rest (path, query, fragment): ``split_url("http+unix://%2Fs/a?b")`` is
+    ``("http+unix", "%2Fs", "/a?b")``. No checks: for rewriting a URL without re-encoding it."""
+    scheme, _, rest = url.partition("://")
+    cut = _first_of(rest, "/?#")
+    return scheme, rest[:cut], rest[cut:]
 
 
 def _as_parsers_read(url: str) -> str:
@@ -241,8 +274,12 @@ def _scheme_of(url: str) -> str | None:
     return match.group()[:-1].lower() if match else None
 
 
-def _check_scheme(scheme: str) -> str:
+def normalize_scheme(scheme: str) -> str:
+    """``"http+unix"`` or ``"https+unix"`` for *scheme* in any letter case, with or without
+    ``://``; :class:`InvalidURL` for any other scheme."""
     lowered = scheme.lower()
+    if lowered.endswith("://"):
+        lowered = lowered[:-3]
     if lowered not in SCHEMES:
         raise InvalidURL(
             f"unsupported scheme {_shorten(scheme)!r}; expected 'http+unix' or 'https+unix'"

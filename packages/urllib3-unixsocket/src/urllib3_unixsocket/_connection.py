@@ -45,7 +45,7 @@ class UnixHTTPConnection(HTTPConnection):
 
     def __init__(
         self,
-        address: unixsocket_url.SocketAddress | os.PathLike[str] | os.PathLike[bytes],
+        address: unixsocket_url.SocketLike,
         host: str = "localhost",
         port: int | None = None,
         *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 from typing import TYPE_CHECKING
 
 from urllib3.exceptions import HTTPError
@@ -43,3 +44,11 @@ class SocketAccessDenied(HTTPError):
 
     def __reduce__(self) -> tuple[type[SocketAccessDenied], tuple[str, SocketAddress]]:
         return type(self), (str(self), self.address)
+
+
+class BrokenResponseHead(http.client.HTTPException):
+    """The response head is cut short, or its ``Content-Length`` is not a number, or conflicts.
+
+    Raised while the head is read: urllib3 wraps it in ``ProtocolError("Connection aborted.")``,
+    requests in ``requests.ConnectionError``.
+    """

@@ -14,8 +14,6 @@ from ._connection import UnixHTTPConnection, UnixHTTPSConnection
 from ._response import URLLIB3_1, BoundedResponse
 
 if TYPE_CHECKING:
-    import os
-
     from urllib3._base_connection import BaseHTTPConnection
     from urllib3.response import BaseHTTPResponse
 
@@ -36,7 +34,7 @@ class _UnixPoolMixin(_PoolBase):
 
     def __init__(
         self,
-        address: SocketAddress | os.PathLike[str] | os.PathLike[bytes],
+        address: unixsocket_url.SocketLike,
         *,
         expected_peer_uid: int | None = None,
         **kwargs: Any,
@@ -118,7 +116,6 @@ class _UnixPoolMixin(_PoolBase):
         return parsed.target
 
 
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _REPLAYABLE = (bytes, bytearray, memoryview, str, type(None))
 
 
@@ -126,7 +123,8 @@ def _resendable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     """Whether ``_make_request(conn, method, url, ...)`` may be repeated: an idempotent method
     and a body held in memory (urllib3 passes the body by keyword)."""
     method = args[0] if args else kwargs.get("method")
-    return method in IDEMPOTENT and isinstance(kwargs.get("body"), _REPLAYABLE)
+    replayable = isinstance(kwargs.get("body"), _REPLAYABLE)
+    return replayable and method in unixsocket_url.IDEMPOTENT_METHODS
 
 
 def _drop_inherited(conn: BaseHTTPConnection) -> BaseHTTPConnection:

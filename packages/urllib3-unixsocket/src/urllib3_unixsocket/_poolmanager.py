@@ -13,13 +13,12 @@ from urllib3.util import parse_url as urllib3_parse_url
 from urllib3.util.retry import Retry
 
 import unixsocket_url
-from unixsocket_url import SCHEMES, SocketAddress
+from unixsocket_url import SCHEMES, SocketAddress, SocketLike
 
 from ._errors import RedirectRefused
 from ._pool import UnixHTTPConnectionPool, UnixHTTPSConnectionPool
 
 if TYPE_CHECKING:
-    import os
     from collections.abc import Collection, Mapping
 
     from urllib3.connectionpool import HTTPConnectionPool
@@ -113,19 +112,15 @@ class UnixPoolManager(PoolManager):
 
     def connection_from_socket(
         self,
-        address: SocketAddress | os.PathLike[str] | os.PathLike[bytes],
+        address: SocketLike,
         scheme: str = "http+unix",
         pool_kwargs: dict[str, Any] | None = None,
     ) -> HTTPConnectionPool:
         """The pool of the UNIX socket *address* (``https+unix`` *scheme*: TLS over it)."""
-        scheme = scheme.lower()
-        if scheme.endswith("://"):
-            scheme = scheme[:-3]
-        if scheme not in SCHEMES:
-            raise LocationValueError(
-                f"unsupported scheme {scheme!r} for a UNIX socket; "
-                "expected 'http+unix' or 'https+unix'"
-            )
+        try:
+            scheme = unixsocket_url.normalize_scheme(scheme)
+        except unixsocket_url.InvalidURL as exc:
+            raise LocationValueError(f"{exc} (for a UNIX socket)") from None
         address = unixsocket_url.normalize_address(address)
         if pool_kwargs is None:
             return self._socket_pool(scheme, address)
@@ -234,10 +229,11 @@ class UnixPoolManager(PoolManager):
     ) -> BaseHTTPResponse:
         """Follow the redirect of *response* to *location*, or refuse it."""
         target = unixsocket_url.join_url(url, location)
-        refusal = self._refusal(url, target)
-        if refusal is not None:
-            response.drain_conn()
-            raise RedirectRefused(refusal, target)
+        if not self.allow_socket_redirects:
+            refusal = unixsocket_url.redirect_refusal(url, target)
+            if refusal is not None:
+                response.drain_conn()
+                raise RedirectRefused(refusal, target)
 
         if response.status == 303:
             method = "GET"
@@ -266,14 +262,6 @@ class UnixPoolManager(PoolManager):
         response.drain_conn()
         return self.urlopen(method, target, redirect=redirect, **kw)
 
-    def _refusal(self, source: str, target: str) -> str | None:
-        if self.allow_socket_redirects:
-            return None
-        try:
-            return unixsocket_url.redirect_refusal(source, target)
-        except unixsocket_url.InvalidURL as exc:
-            return f"refused a redirect to a malformed UNIX-socket URL {target!r}: {exc}"
-
 
 def _snapshot(kw: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of pool settings that an in-place change of a dict or list value cannot alter."""
@@ -298,11 +286,7 @@ def _without(headers: Mapping[str, str], names: Collection[str]) -> HTTPHeaderDi
 
 def _same_origin(source: str, target: str) -> bool:
     """Whether *target* is on the same socket (or scheme, host and port) as *source*."""
-    source_unix = unixsocket_url.is_unix_url(source)
-    if source_unix != unixsocket_url.is_unix_url(target):
-        return False
-    if source_unix:
-        a, b = unixsocket_url.parse_url(source), unixsocket_url.parse_url(target)
-        return (a.scheme, a.address) == (b.scheme, b.address)
+    if unixsocket_url.is_unix_url(source) or unixsocket_url.is_unix_url(target):
+        return unixsocket_url.same_socket(source, target)
     a_url, b_url = urllib3_parse_url(source), urllib3_parse_url(target)
     return (a_url.scheme, a_url.host, a_url.port) == (b_url.scheme, b_url.host, b_url.port)

@@ -10,19 +10,15 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib3._version import __version__ as urllib3_version
 from urllib3.response import HTTPResponse as Urllib3Response
 
+from unixsocket_url import ENCODED_PIECE
+
+from ._errors import BrokenResponseHead
+
 if TYPE_CHECKING:
     from typing import BinaryIO
 
 _DIGITS = re.compile(r"[0-9]+")
 _BLANK_LINES = (b"\r\n", b"\n")
-
-
-class BrokenResponseHead(http.client.HTTPException):
-    """The response head is cut short, or its ``Content-Length`` is not a number, or conflicts.
-
-    Raised while the head is read: urllib3 wraps it in ``ProtocolError("Connection aborted.")``,
-    requests in ``requests.ConnectionError``.
-    """
 
 
 class _HeadLines:
@@ -89,17 +85,12 @@ def _check_content_length(values: list[str]) -> None:
         raise BrokenResponseHead(f"conflicting Content-Length {', '.join(values)!r}")
 
 
-ENCODED_PIECE = 2048
-"""urllib3 1.26: the most raw bytes of a compressed body one ``read(amt)`` decodes. 1.26 inflates
-all *amt* raw bytes at once (requests asks 64 KiB: up to 64 MiB, and its gzip decoder copies
-that a few times). Deflate inflates at most about 1,032 to 1, so a read returns at most about
-2 MiB: under 10 MiB of peak memory measured, however large the body. urllib3 2.6 bounds its
-reads itself (2.0 to 2.5 do not)."""
-
-
 class BoundedResponse(Urllib3Response):
-    """urllib3 1.26's response, decoding a compressed body at most :data:`ENCODED_PIECE` raw
-    bytes per ``read(amt)`` (and so per ``stream()`` piece)."""
+    """urllib3 1.26's response, decoding a compressed body at most
+    :data:`unixsocket_url.ENCODED_PIECE` raw bytes per ``read(amt)`` (and so per ``stream()``
+    piece). 1.26 inflates all *amt* raw bytes at once (requests asks 64 KiB: up to 64 MiB, and
+    its gzip decoder copies that a few times); bounded, under 10 MiB of peak memory measured,
+    however large the body. urllib3 2.6 bounds its reads itself (2.0 to 2.5 do not)."""
 
     def read(
         self,
