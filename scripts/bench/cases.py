@@ -11,6 +11,10 @@ CLIENTS: dict[str, str] = {
     "aiohttp": "aiohttp `UnixConnector`",
     "requests-tcp": "requests over TCP loopback",
     "requests-unixsocket2": "requests-unixsocket2 (the peer)",
+    "httpx-floor": "httpx `Client` on a raw kept-alive socket (httpx's floor)",
+    "httpx-async-floor": "httpx `AsyncClient` on a raw kept-alive socket (its floor)",
+    "httpx2-floor": "httpx2 `Client` on a raw kept-alive socket (httpx2's floor)",
+    "httpx2-async-floor": "httpx2 `AsyncClient` on a raw kept-alive socket (its floor)",
     "httpx-uds": "httpx `HTTPTransport(uds=)`",
     "httpx-async-uds": "httpx `AsyncHTTPTransport(uds=)`",
     "httpx2-uds": "httpx2 `HTTPTransport(uds=)`",
@@ -28,11 +32,31 @@ PEER_CLIENTS = frozenset({"requests-unixsocket2"})
 """Clients run by the peers' Python (requests-unixsocket2 installs `requests_unixsocket` too)."""
 
 ASYNC_CLIENTS = frozenset(
-    {"aiohttp", "httpx-async-uds", "ours-httpx-async", "httpx2-async-uds", "ours-httpx2-async"}
+    {
+        "aiohttp",
+        "httpx-async-floor",
+        "httpx-async-uds",
+        "ours-httpx-async",
+        "httpx2-async-floor",
+        "httpx2-async-uds",
+        "ours-httpx2-async",
+    }
 )
-HTTPX2_CLIENTS = frozenset({"httpx2-uds", "httpx2-async-uds", "ours-httpx2", "ours-httpx2-async"})
+HTTPX2_CLIENTS = frozenset(
+    {
+        "httpx2-floor",
+        "httpx2-async-floor",
+        "httpx2-uds",
+        "httpx2-async-uds",
+        "ours-httpx2",
+        "ours-httpx2-async",
+    }
+)
 """Clients on httpx2, which needs Python 3.11+ (left out of runs on older Pythons)."""
-ALL = tuple(CLIENTS)
+FLOORS = ("httpx-floor", "httpx-async-floor", "httpx2-floor", "httpx2-async-floor")
+"""The httpx clients on the thinnest transport (fixed request bytes, the fixed-size answer read
+back, one socket): the limit a transport could reach. Small GETs on one path only."""
+ALL = tuple(c for c in CLIENTS if c not in FLOORS)
 SYNC = tuple(c for c in ALL if c not in ASYNC_CLIENTS)
 
 
@@ -52,7 +76,7 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("get", "small GET, one path, sequential", ALL),
+        Scenario("get", "small GET, one path, sequential", (*ALL, *FLOORS)),
         Scenario(
             "env40",
             "small GET, one path, 40 environment variables",
@@ -88,7 +112,8 @@ class Target:
     reference: str | None
     limit: float
     kind: str = "ratio"
-    """``ratio``: median per-round ratio ≤ limit (µs) or ≥ limit (MB/s); ``value``: the
+    """``ratio``: median per-round ratio ≤ limit (µs) or ≥ limit (MB/s); ``scenario``: the
+    same, against the client's own figure in the scenario named by ``reference``; ``value``: the
     median itself ≥ limit (MB/s); ``rss``: RSS growth < limit MiB; ``discards``/``conns``:
     median ≤ limit."""
 
@@ -106,18 +131,24 @@ TARGETS: tuple[Target, ...] = (
     Target("requests, streaming download: RSS growth < 16 MiB", "download", "ours-requests", None, 16, "rss"),
     Target("requests, upload from a file: ≥ 0.8× the raw socket's MB/s", "upload-file", "ours-requests", "raw", 0.8),
     Target("urllib3 layer, one path: ≤ 1.10× the 10-line connection", "get", "ours-urllib3", "urllib3-10line", 1.10),
-    Target("httpx sync, one path: ≤ 1.05× `HTTPTransport(uds=)`", "get", "ours-httpx", "httpx-uds", 1.05),
-    Target("httpx async, one path: ≤ 1.05× `AsyncHTTPTransport(uds=)`", "get", "ours-httpx-async", "httpx-async-uds", 1.05),
-    Target("httpx async, 50 tasks: ≤ 1.0× `AsyncHTTPTransport(uds=)`", "async50", "ours-httpx-async", "httpx-async-uds", 1.0),
+    Target("httpx sync, one path: ≤ 0.70× `HTTPTransport(uds=)`", "get", "ours-httpx", "httpx-uds", 0.70),
+    Target("httpx sync, one path: ≤ 1.4× httpx's floor", "get", "ours-httpx", "httpx-floor", 1.4),
+    Target("httpx sync, distinct paths: ≤ 1.10× one path", "paths", "ours-httpx", "get", 1.10, "scenario"),
+    Target("httpx async, one path: ≤ 0.50× `AsyncHTTPTransport(uds=)`", "get", "ours-httpx-async", "httpx-async-uds", 0.50),
+    Target("httpx async, one path: ≤ 2.0× httpx's async floor", "get", "ours-httpx-async", "httpx-async-floor", 2.0),
+    Target("httpx async, distinct paths: ≤ 1.10× one path", "paths", "ours-httpx-async", "get", 1.10, "scenario"),
+    Target("httpx async, 50 tasks: ≤ 0.50× `AsyncHTTPTransport(uds=)`", "async50", "ours-httpx-async", "httpx-async-uds", 0.50),
     Target("httpx sync, download: ≥ 2× `uds=` MB/s", "download", "ours-httpx", "httpx-uds", 2.0),
     Target("httpx async, download: ≥ 2× `uds=` MB/s", "download", "ours-httpx-async", "httpx-async-uds", 2.0),
     Target("httpx sync, upload from bytes: completes at ≥ 1,000 MB/s", "upload-bytes", "ours-httpx", None, 1000, "value"),
     Target("httpx async, upload from bytes: completes at ≥ 1,000 MB/s", "upload-bytes", "ours-httpx-async", None, 1000, "value"),
     Target("httpx sync, streaming download: RSS growth < 16 MiB", "download", "ours-httpx", None, 16, "rss"),
     Target("httpx async, streaming download: RSS growth < 16 MiB", "download", "ours-httpx-async", None, 16, "rss"),
-    Target("httpx2 sync, one path: ≤ 1.05× httpx2 `HTTPTransport(uds=)`", "get", "ours-httpx2", "httpx2-uds", 1.05),
-    Target("httpx2 async, one path: ≤ 1.05× httpx2 `AsyncHTTPTransport(uds=)`", "get", "ours-httpx2-async", "httpx2-async-uds", 1.05),
-    Target("httpx2 async, 50 tasks: ≤ 1.05× httpx2 `AsyncHTTPTransport(uds=)`", "async50", "ours-httpx2-async", "httpx2-async-uds", 1.05),
+    Target("httpx2 sync, one path: ≤ 0.70× httpx2 `HTTPTransport(uds=)`", "get", "ours-httpx2", "httpx2-uds", 0.70),
+    Target("httpx2 sync, one path: ≤ 1.4× httpx2's floor", "get", "ours-httpx2", "httpx2-floor", 1.4),
+    Target("httpx2 async, one path: ≤ 0.50× httpx2 `AsyncHTTPTransport(uds=)`", "get", "ours-httpx2-async", "httpx2-async-uds", 0.50),
+    Target("httpx2 async, one path: ≤ 2.0× httpx2's async floor", "get", "ours-httpx2-async", "httpx2-async-floor", 2.0),
+    Target("httpx2 async, 50 tasks: ≤ 0.50× httpx2 `AsyncHTTPTransport(uds=)`", "async50", "ours-httpx2-async", "httpx2-async-uds", 0.50),
     Target("httpx2 sync, download: ≥ 1.5× httpx2 `uds=` MB/s", "download", "ours-httpx2", "httpx2-uds", 1.5),
     Target("httpx2 async, download: ≥ 1.5× httpx2 `uds=` MB/s", "download", "ours-httpx2-async", "httpx2-async-uds", 1.5),
 )  # fmt: skip

@@ -81,11 +81,19 @@ def summary(data: dict[str, Any], scenario: str, client: str) -> dict[str, Any] 
     }
 
 
-def ratio(data: dict[str, Any], scenario: str, client: str, reference: str) -> float | None:
-    """The median over rounds of client's figure / reference's figure in the same round."""
+def ratio(
+    data: dict[str, Any],
+    scenario: str,
+    client: str,
+    reference: str,
+    reference_scenario: str | None = None,
+) -> float | None:
+    """The median over rounds of client's figure / reference's figure in the same round (in
+    *reference_scenario*, when given)."""
     size = data["settings"]["size"]
     mine = {r["round"]: value(r, size) for r in _runs(data, scenario, client)}
-    theirs = {r["round"]: value(r, size) for r in _runs(data, scenario, reference)}
+    runs = _runs(data, reference_scenario or scenario, reference)
+    theirs = {r["round"]: value(r, size) for r in runs}
     ratios = [
         a / b
         for round_no, a in mine.items()
@@ -121,7 +129,10 @@ def check(data: dict[str, Any], target: Target) -> tuple[str, bool | None]:
     if target.kind == "value":
         return f"{_fmt(s['median'])} MB/s", s["median"] >= target.limit
     assert target.reference is not None
-    r = ratio(data, target.scenario, target.client, target.reference)
+    if target.kind == "scenario":
+        r = ratio(data, target.scenario, target.client, target.client, target.reference)
+    else:
+        r = ratio(data, target.scenario, target.client, target.reference)
     if r is None:
         return "not measured", None
     higher_is_better = SCENARIOS[target.scenario].throughput
@@ -167,6 +178,10 @@ def markdown(data: dict[str, Any]) -> str:
         ("urllib3-10line", "urllib3 10-line"),
         ("requests-tcp", "requests TCP"),
         ("requests-unixsocket2", "requests-unixsocket2"),
+        ("httpx-floor", "httpx floor"),
+        ("httpx-async-floor", "httpx async floor"),
+        ("httpx2-floor", "httpx2 floor"),
+        ("httpx2-async-floor", "httpx2 async floor"),
         ("httpx-uds", "httpx `uds=`"),
         ("httpx-async-uds", "httpx async `uds=`"),
         ("httpx2-uds", "httpx2 `uds=`"),
@@ -176,10 +191,10 @@ def markdown(data: dict[str, Any]) -> str:
     ours = {
         "ours-requests": ("requests-tcp", "requests-unixsocket2"),
         "ours-urllib3": ("urllib3-10line",),
-        "ours-httpx": ("httpx-uds",),
-        "ours-httpx-async": ("httpx-async-uds", "aiohttp"),
-        "ours-httpx2": ("httpx2-uds",),
-        "ours-httpx2-async": ("httpx2-async-uds", "aiohttp"),
+        "ours-httpx": ("httpx-floor", "httpx-uds"),
+        "ours-httpx-async": ("httpx-async-floor", "httpx-async-uds", "aiohttp"),
+        "ours-httpx2": ("httpx2-floor", "httpx2-uds"),
+        "ours-httpx2-async": ("httpx2-async-floor", "httpx2-async-uds", "aiohttp"),
     }
     out.append("| scenario | client | " + " | ".join(f"vs {t}" for _, t in references) + " |")
     out.append("|---|---|" + "--:|" * len(references))
@@ -301,15 +316,23 @@ From profiles (cProfile, 2,000 requests against this nginx) of what remains:
   This page is measured on 3.12, where the "40 environment variables" scenario barely differs
   from the plain one; `--python 3.9` shows what the skipped scan saves (11 rounds: ours 464 µs
   against requests-unixsocket2's 656, a ratio of 0.71×; 0.84× on 3.11).
-- **httpx sync download**: every byte goes through the kernel copy (`recv`), h11's receive
-  buffer, and httpx's re-chunking into the 1 MiB pieces asked for (`BytesIO` writes); httpx's
-  own transport pays the same, with 64 KiB reads. Reads grow to 512 KiB, not more: nginx
-  fills about 256 KiB a call, and a read allocates what it asks, so 1 MiB asks left the
-  allocator trimming and re-faulting pages (the same download swung between 1.2 and 3.3 GB/s
-  from one process to the next).
+- **httpx flavor, one path**: plain requests go through this package's HTTP/1.1 engine
+  (httptools), not httpcore and h11; what remains is httpx's own client (building the request
+  and the response, cookies, headers: most of a request's Python time) and the two system
+  calls. The engine's own steps (the request head, parsing the answer, the pool) cost about
+  6 µs. Distinct paths cost more than one path because the client's canonical-URL cache misses:
+  parsing and rebuilding the `http+unix://` URL (unixsocket-url, 6.5 µs) and httpx's parse of
+  its long percent-encoded host (12.5 µs) each time.
+- **httpx sync download**: every byte goes through the kernel copy (`recv`), httptools' body
+  callback, and httpx's re-chunking into the 1 MiB pieces asked for (`BytesIO` writes);
+  httpx's own transport pays the same with h11's buffer and 64 KiB reads. Reads grow to
+  512 KiB, not more: nginx fills about 256 KiB a call, and a read allocates what it asks, so
+  1 MiB asks left the allocator trimming and re-faulting pages (the same download swung
+  between 1.2 and 3.3 GB/s from one process to the next).
 - **httpx async**: httpcore imports `sniffio` for every lock, event and semaphore it makes;
   without it each failed import scans `sys.path`, 40 % of an async request. httpx-unixsocket
-  depends on sniffio, so both async httpx rows here run with it.
+  depends on sniffio, so httpx's async `uds=` row runs with it (and our TLS and HTTP/2
+  requests, which go through httpcore).
 - **Caches**: each one kept earns its place per request, timed directly (best of 7 × 2,000
   calls, cached against its uncached function, Python 3.13, against a whole small GET of
   130 µs with urllib3, 410 with requests and 220 with httpx on the same loaded machine):

@@ -334,6 +334,33 @@ class HttpxClient(SyncClient):
         self.client.close()
 
 
+class HttpxFloor(SyncClient):
+    """httpx's (or httpx2's) Client on the thinnest transport: :class:`Raw` under it (the fixed
+    request written to one kept-alive socket, the fixed-size answer read back)."""
+
+    def __init__(self, spec: Spec) -> None:
+        httpx = importlib.import_module(_httpx_library(spec.client))
+        raw = Raw(spec)
+
+        class FloorTransport(httpx.BaseTransport):  # type: ignore[name-defined,misc]
+            def handle_request(self, request: Any) -> Any:
+                body = raw.get(request.url.raw_path.decode("ascii"))
+                return httpx.Response(200, headers=[(b"Content-Length", b"13")], content=body)
+
+            def close(self) -> None:
+                raw.close()
+
+        self.client = httpx.Client(transport=FloorTransport())
+
+    def get(self, path: str) -> bytes:
+        response = self.client.get("http://localhost" + path)
+        response.raise_for_status()
+        return response.content  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.client.close()
+
+
 # ------------------------------------------------------------------------------ async clients
 
 
@@ -431,20 +458,59 @@ class HttpxAsync(AsyncClient):
         await self.client.aclose()
 
 
+class HttpxAsyncFloor(AsyncClient):
+    """:class:`HttpxFloor` for httpx's AsyncClient: one non-blocking socket on the event loop."""
+
+    def __init__(self, spec: Spec) -> None:
+        httpx = importlib.import_module(_httpx_library(spec.client))
+        self.sock = sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(spec.socket)
+        sock.setblocking(False)
+
+        class FloorTransport(httpx.AsyncBaseTransport):  # type: ignore[name-defined,misc]
+            async def handle_async_request(self, request: Any) -> Any:
+                loop = asyncio.get_running_loop()
+                head = b"GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" % request.url.raw_path
+                await loop.sock_sendall(sock, head)
+                data = b""
+                while (end := data.find(b"\r\n\r\n")) < 0 or len(data) < end + 4 + 13:
+                    received = await loop.sock_recv(sock, 65536)
+                    if not received:
+                        raise ConnectionError("server closed the connection")
+                    data += received
+                body = data[end + 4 :]
+                return httpx.Response(200, headers=[(b"Content-Length", b"13")], content=body)
+
+        self.client = httpx.AsyncClient(transport=FloorTransport())
+
+    async def get(self, path: str) -> bytes:
+        response = await self.client.get("http://localhost" + path)
+        response.raise_for_status()
+        return response.content  # type: ignore[no-any-return]
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        self.sock.close()
+
+
 SYNC: dict[str, Callable[[Spec], SyncClient]] = {
     "raw": Raw,
     "urllib3-10line": Urllib3Ten,
     "requests-tcp": RequestsClient,
     "requests-unixsocket2": RequestsClient,
+    "httpx-floor": HttpxFloor,
     "httpx-uds": HttpxClient,
     "ours-requests": RequestsClient,
     "ours-urllib3": OursUrllib3,
     "ours-httpx": HttpxClient,
+    "httpx2-floor": HttpxFloor,
     "httpx2-uds": HttpxClient,
     "ours-httpx2": HttpxClient,
 }
 ASYNC: dict[str, Callable[[Spec], AsyncClient]] = {
     "aiohttp": Aiohttp,
+    "httpx-async-floor": HttpxAsyncFloor,
+    "httpx2-async-floor": HttpxAsyncFloor,
     "httpx-async-uds": HttpxAsync,
     "ours-httpx-async": HttpxAsync,
     "httpx2-async-uds": HttpxAsync,
@@ -622,6 +688,10 @@ def versions(client: str) -> dict[str, str]:
         "urllib3-10line": ["urllib3"],
         "requests-tcp": ["requests", "urllib3"],
         "requests-unixsocket2": ["requests-unixsocket2", "requests", "urllib3"],
+        "httpx-floor": ["httpx"],
+        "httpx-async-floor": ["httpx"],
+        "httpx2-floor": ["httpx2"],
+        "httpx2-async-floor": ["httpx2"],
         "httpx-uds": ["httpx", "httpcore"],
         "httpx-async-uds": ["httpx", "httpcore", "anyio"],
         "aiohttp": ["aiohttp"],

@@ -41,6 +41,35 @@ def test_pool_timeout(unix_server: UnixSocketServerThread) -> None:
 
 
 @pytest.mark.parametrize(
+    "headers",
+    [{"X-Note": "a\r\nX-Injected: 1"}, {"X-Note": "a\nb"}, {"X-Note": "a\x00b"}, {"X y": "1"}],
+    ids=["CRLF in a value", "LF in a value", "NUL in a value", "space in a name"],
+)
+def test_a_field_that_would_change_the_request_is_refused(
+    unix_server: UnixSocketServerThread, headers: dict[str, str]
+) -> None:
+    """h11 refuses these; the HTTP/1.1 engine too, before a byte is sent."""
+    with Client() as client:
+        with pytest.raises(httpx.LocalProtocolError, match="Illegal"):
+            client.get(unix_server.url_for("/x"), headers=headers)
+        assert client.get(unix_server.url_for("/ok")).status_code == 200
+    assert [r.target for r in unix_server.requests] == ["/ok"]
+
+
+@pytest.mark.anyio
+async def test_async_pool_timeout(unix_server: UnixSocketServerThread) -> None:
+    limits = httpx.Limits(max_connections=1)
+    async with AsyncClient(limits=limits, timeout=httpx.Timeout(5, pool=0.2)) as client:
+        async with client.stream("GET", unix_server.url_for("/held")) as held:
+            with pytest.raises(httpx.PoolTimeout, match="UNIX socket"):
+                await client.get(unix_server.url_for("/waiting"))
+            await held.aread()
+        assert (await client.get(unix_server.url_for("/after"))).status_code == 200
+    assert [r.target for r in unix_server.requests] == ["/held", "/after"]
+    assert unix_server.accepted_connections == 1
+
+
+@pytest.mark.parametrize(
     ("url", "message"),
     [
         ("http+unix:///run/app.sock/info", "names no socket"),

@@ -202,7 +202,15 @@ class SyncUnixBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        address = address_of(host)
+        return self.connect_address(address_of(host), timeout, socket_options)
+
+    def connect_address(
+        self,
+        address: SocketAddress,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> SyncUnixStream:
+        """A connected stream to the socket at *address*."""
         try:
             with ConnectAttempt(
                 address, timeout, expected_peer_uid=self.expected_peer_uid
@@ -309,6 +317,7 @@ class AsyncUnixStream(httpcore.AsyncNetworkStream):
         self._sock = sock
         self._address = address
         self._peer = peer
+        self._read_size = _ReadSize()
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
@@ -334,6 +343,44 @@ class AsyncUnixStream(httpcore.AsyncNetworkStream):
 
     async def aclose(self) -> None:
         await self._stream.aclose()
+
+    async def read_plain(self, timeout: float | None) -> bytes:
+        """:meth:`read` on the socket itself (not TLS), for the HTTP/1.1 engine: what is there
+        at once is taken (then a checkpoint lets other tasks run), else the read waits."""
+        sock = self._sock
+        try:
+            while True:
+                asked = self._read_size.next(65536)
+                try:
+                    data = sock.recv(asked)
+                except BlockingIOError:
+                    with anyio.fail_after(timeout):
+                        await anyio.wait_readable(sock)
+                    continue
+                self._read_size.update(asked, len(data), 65536)
+                await anyio.lowlevel.checkpoint()
+                return data
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout(_io_message("reading from", self._address, exc)) from exc
+        except OSError as exc:
+            raise httpcore.ReadError(_io_message("reading from", self._address, exc)) from exc
+
+    async def write_plain(self, buffer: bytes, timeout: float | None) -> None:
+        """:meth:`write` on the socket itself (not TLS), for the HTTP/1.1 engine: waits only
+        while the socket's buffer is full."""
+        sock = self._sock
+        view = memoryview(buffer)
+        try:
+            while view:
+                try:
+                    view = view[sock.send(view) :]
+                except BlockingIOError:
+                    with anyio.fail_after(timeout):
+                        await anyio.wait_writable(sock)
+        except TimeoutError as exc:
+            raise httpcore.WriteTimeout(_io_message("writing to", self._address, exc)) from exc
+        except OSError as exc:
+            raise httpcore.WriteError(_io_message("writing to", self._address, exc)) from exc
 
     async def start_tls(
         self,
@@ -384,7 +431,15 @@ class AsyncUnixBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        address = address_of(host)
+        return await self.connect_address(address_of(host), timeout, socket_options)
+
+    async def connect_address(
+        self,
+        address: SocketAddress,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> AsyncUnixStream:
+        """A connected stream to the socket at *address*."""
         await anyio.lowlevel.checkpoint()
         try:
             with ConnectAttempt(

@@ -22,6 +22,8 @@ import httpx
 from unixsocket_url import SCHEMES, UnixConnectError, normalize_address
 
 from ._backend import AsyncUnixBackend, SyncUnixBackend, origin_host
+from ._engine import AsyncEngine, Connection, Outgoing, SyncEngine, async_receive, receive
+from ._h1 import framing, request_head
 from ._peer import with_peer_credentials
 from ._pool import AsyncConnectionPool, ConnectionPool
 from ._resolve import UNIX_SOCKET_EXTENSION, Decisions, resolve
@@ -43,6 +45,8 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 _T = TypeVar("_T")
 _Pool = TypeVar("_Pool", ConnectionPool, AsyncConnectionPool)
+_Engine = TypeVar("_Engine", SyncEngine, AsyncEngine)
+_Body = TypeVar("_Body", bound="Iterable[bytes] | AsyncIterable[bytes]")
 
 
 class SocketAccessDenied(httpx.ConnectError):
@@ -76,19 +80,32 @@ _EXCEPTIONS: dict[type[Exception], type[httpx.TransportError]] = {
 connect errors that no retry may help."""
 
 
-@contextlib.contextmanager
-def _map_exceptions(request: httpx.Request | None) -> Iterator[None]:
-    """Re-raise an httpcore exception as the most specific httpx one, as httpx does."""
-    try:
-        yield
-    except Exception as exc:
+class _map_exceptions:  # noqa: N801 - used as a function: ``with _map_exceptions(request):``
+    """Re-raise an httpcore exception as the most specific httpx one, as httpx does (a class:
+    cheaper than a generator-based context manager, and entered twice per request)."""
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: httpx.Request | None) -> None:
+        self._request = request
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not isinstance(exc, Exception):
+            return
         mapped: type[httpx.TransportError] | None = None
         for source, target in _EXCEPTIONS.items():
             if isinstance(exc, source) and (mapped is None or issubclass(target, mapped)):
                 mapped = target
-        if mapped is None:
-            raise
-        raise mapped(str(exc), request=request) from exc
+        if mapped is not None:
+            raise mapped(str(exc), request=self._request) from exc
 
 
 class _Setup:
@@ -123,12 +140,11 @@ class _Setup:
         self.ssl_context = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
         self.decisions = Decisions()
 
-    def httpcore_request(self, request: httpx.Request, content: Any) -> httpcore.Request:
-        scheme, address = self._route(request)
+    def headers(self, request: httpx.Request) -> list[tuple[bytes, bytes]]:
+        """The request's header fields as sent (never the encoded socket path as ``Host``)."""
         url = request.url
-        unix = url.scheme in SCHEMES
         headers = request.headers.raw
-        if unix:  # the Host httpx derived from the URL is the encoded socket path: never send it
+        if url.scheme in SCHEMES:  # the Host httpx derived from the URL: never send it
             netloc = url.netloc.lower()
             headers = [
                 (key, b"localhost")
@@ -136,21 +152,36 @@ class _Setup:
                 else (key, value)
                 for key, value in headers
             ]
+        return headers
+
+    def httpcore_request(
+        self, request: httpx.Request, content: Any, scheme: bytes, address: SocketAddress
+    ) -> httpcore.Request:
+        url = request.url
         extensions = dict(request.extensions)
         if "sni_hostname" not in extensions:
-            hostname = self.server_hostname or ("localhost" if unix else url.host)
+            hostname = self.server_hostname or ("localhost" if url.scheme in SCHEMES else url.host)
             extensions["sni_hostname"] = hostname
         return httpcore.Request(
             method=request.method,
             url=httpcore.URL(
                 scheme=scheme, host=origin_host(address), port=None, target=url.raw_path
             ),
-            headers=headers,
+            headers=self.headers(request),
             content=content,
             extensions=extensions,
         )
 
-    def _route(self, request: httpx.Request) -> tuple[bytes, SocketAddress]:
+    def engine_request(self, request: httpx.Request, body: _Body) -> Outgoing[_Body]:
+        """*request* for the HTTP/1.1 engine, with *body* (its stream, or a wrapper)."""
+        headers = self.headers(request)
+        method = request.method
+        head = request_head(method.encode("ascii"), request.url.raw_path, headers)
+        timeouts = request.extensions.get("timeout", {})
+        body_framing, close = framing(headers)
+        return Outgoing(method, head, body, body_framing, close, timeouts)
+
+    def route(self, request: httpx.Request) -> tuple[bytes, SocketAddress]:
         scheme = request.url.scheme
         if scheme in SCHEMES:
             if self.socket is not None:
@@ -298,8 +329,100 @@ class _AsyncRequestBody:
             await aclose()
 
 
-class _UnixTransportBase(Generic[_Pool]):
-    """The options both transports take (see :class:`UnixTransport`), and the pool they make."""
+class _EngineResponse:
+    """What both engine response streams share: the connection, and when to let it go."""
+
+    def __init__(
+        self, request: httpx.Request, connection: Connection[Any], timeouts: dict[str, Any]
+    ) -> None:
+        self._request = request
+        self._connection = connection
+        self._timeout: float | None = timeouts.get("read")
+        self._piece = _piece_size(connection.parser.headers)
+        self._done = False
+
+    def _pieces(self) -> Iterator[bytes]:
+        """The body bytes the parser holds, cut as :data:`ENCODED_PIECE` says."""
+        parser = self._connection.parser
+        pieces, parser.body = parser.body, []
+        for piece in pieces:
+            yield from _split(piece, self._piece)
+
+
+class _EngineStream(_EngineResponse, httpx.SyncByteStream):
+    def __init__(
+        self,
+        request: httpx.Request,
+        connection: Connection[Any],
+        timeouts: dict[str, Any],
+        engine: SyncEngine,
+    ) -> None:
+        super().__init__(request, connection, timeouts)
+        self._engine = engine
+
+    def __iter__(self) -> Iterator[bytes]:
+        parser = self._connection.parser
+        with _map_exceptions(self._request):
+            while True:
+                yield from self._pieces()
+                if parser.complete:
+                    break
+                receive(self._connection, self._timeout)
+        self.close()
+
+    def close(self) -> None:
+        if not self._done:
+            self._done = True
+            self._engine.release(self._connection)
+
+
+class _AsyncEngineStream(_EngineResponse, httpx.AsyncByteStream):
+    def __init__(
+        self,
+        request: httpx.Request,
+        connection: Connection[Any],
+        timeouts: dict[str, Any],
+        engine: AsyncEngine,
+    ) -> None:
+        super().__init__(request, connection, timeouts)
+        self._engine = engine
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        parser = self._connection.parser
+        with _map_exceptions(self._request):
+            while True:
+                for piece in self._pieces():
+                    yield piece
+                if parser.complete:
+                    break
+                await async_receive(self._connection, self._timeout)
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if not self._done:
+            self._done = True
+            self._engine.release(self._connection)
+
+
+def _engine_response(
+    connection: Connection[Any], stream: httpx.SyncByteStream | httpx.AsyncByteStream
+) -> httpx.Response:
+    parser = connection.parser
+    return httpx.Response(
+        status_code=parser.status,
+        headers=parser.headers,
+        stream=stream,
+        extensions=connection.extensions(),
+    )
+
+
+class _UnixTransportBase(Generic[_Pool, _Engine]):
+    """The options both transports take (see :class:`UnixTransport`), and what they make: the
+    HTTP/1.1 engine for plain requests, and an httpcore pool for TLS and HTTP/2."""
+
+    _backend_class: type[SyncUnixBackend | AsyncUnixBackend]
+    _pool_class: type[_Pool]
+    _engine_class: type[_Engine]
 
     def __init__(
         self,
@@ -327,8 +450,9 @@ class _UnixTransportBase(Generic[_Pool]):
             server_hostname=server_hostname,
             name=type(self).__name__,
         )
-        self._pool: _Pool = self._connection_pool(
-            expected_peer_uid,
+        backend: Any = self._backend_class(expected_peer_uid=expected_peer_uid)
+        self._pool: _Pool = self._pool_class(
+            network_backend=backend,
             ssl_context=self._setup.ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
@@ -338,10 +462,11 @@ class _UnixTransportBase(Generic[_Pool]):
             retries=retries,
             socket_options=socket_options,
         )
-
-    def _connection_pool(self, expected_peer_uid: int | None, **options: Any) -> _Pool:
-        """The httpcore pool with *options*, dialing through a UNIX network backend."""
-        raise NotImplementedError
+        self._engine: _Engine | None = (
+            self._engine_class(backend, limits, retries, socket_options)
+            if http1 and not http2
+            else None
+        )
 
     @property
     def socket(self) -> SocketAddress | None:
@@ -349,7 +474,7 @@ class _UnixTransportBase(Generic[_Pool]):
         return self._setup.socket
 
 
-class UnixTransport(_UnixTransportBase[ConnectionPool], httpx.BaseTransport):
+class UnixTransport(_UnixTransportBase[ConnectionPool, SyncEngine], httpx.BaseTransport):
     """An httpx transport for ``http+unix://`` and ``https+unix://`` URLs.
 
     Mount it (``httpx.Client(mounts={"http+unix://": UnixTransport()})``) or let
@@ -359,19 +484,32 @@ class UnixTransport(_UnixTransportBase[ConnectionPool], httpx.BaseTransport):
     checked against (default ``localhost``; a request's ``sni_hostname`` extension wins), and
     *trust_env* only affects ``SSL_CERT_FILE``/``SSL_CERT_DIR``: proxies never apply.
 
+    Plain HTTP/1.1 requests (``http+unix://``, and ``http://`` in single-socket mode, unless
+    ``http2=True``) go through this package's own HTTP/1.1 engine; TLS over the socket and
+    HTTP/2 through httpcore. Each keeps its connections within *limits*.
+
     *expected_peer_uid* refuses a socket served by another user before any byte of the request
     is sent (Linux only); that and permission denied raise :class:`SocketAccessDenied`, never
     retried. Responses carry the server's credentials (:func:`peer_credentials`).
     """
 
-    def _connection_pool(self, expected_peer_uid: int | None, **options: Any) -> ConnectionPool:
-        backend = SyncUnixBackend(expected_peer_uid=expected_peer_uid)
-        return ConnectionPool(network_backend=backend, **options)
+    _backend_class = SyncUnixBackend
+    _pool_class = ConnectionPool
+    _engine_class = SyncEngine
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if not isinstance(request.stream, httpx.SyncByteStream):
+        stream = request.stream
+        if not isinstance(stream, httpx.SyncByteStream):
             raise TypeError("UnixTransport needs a request with a sync body stream")
-        core_request = self._setup.httpcore_request(request, request.stream)
+        scheme, address = self._setup.route(request)
+        if scheme == b"http" and self._engine is not None:
+            with _map_exceptions(request):
+                outgoing = self._setup.engine_request(request, stream)
+                connection = self._engine.send(address, outgoing)
+            return _engine_response(
+                connection, _EngineStream(request, connection, outgoing.timeouts, self._engine)
+            )
+        core_request = self._setup.httpcore_request(request, stream, scheme, address)
         with _map_exceptions(request):
             response = self._pool.handle_request(core_request)
         if not isinstance(response.stream, collections.abc.Iterable):
@@ -384,6 +522,8 @@ class UnixTransport(_UnixTransportBase[ConnectionPool], httpx.BaseTransport):
         )
 
     def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
         self._pool.close()
 
     def __enter__(self: _T) -> _T:
@@ -395,25 +535,34 @@ class UnixTransport(_UnixTransportBase[ConnectionPool], httpx.BaseTransport):
         exc_value: BaseException | None = None,
         traceback: TracebackType | None = None,
     ) -> None:
+        if self._engine is not None:
+            self._engine.close()
         with _map_exceptions(None):
             self._pool.__exit__(exc_type, exc_value, traceback)
 
 
-class AsyncUnixTransport(_UnixTransportBase[AsyncConnectionPool], httpx.AsyncBaseTransport):
+class AsyncUnixTransport(
+    _UnixTransportBase[AsyncConnectionPool, AsyncEngine], httpx.AsyncBaseTransport
+):
     """The asyncio/trio twin of :class:`UnixTransport`, with the same options."""
 
-    def _connection_pool(
-        self, expected_peer_uid: int | None, **options: Any
-    ) -> AsyncConnectionPool:
-        backend = AsyncUnixBackend(expected_peer_uid=expected_peer_uid)
-        return AsyncConnectionPool(network_backend=backend, **options)
+    _backend_class = AsyncUnixBackend
+    _pool_class = AsyncConnectionPool
+    _engine_class = AsyncEngine
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not isinstance(request.stream, httpx.AsyncByteStream):
             raise TypeError("AsyncUnixTransport needs a request with an async body stream")
+        scheme, address = self._setup.route(request)
         body = _AsyncRequestBody(request.stream)
-        core_request = self._setup.httpcore_request(request, body)
         try:
+            if scheme == b"http" and self._engine is not None:
+                with _map_exceptions(request):
+                    outgoing = self._setup.engine_request(request, body)
+                    connection = await self._engine.send(address, outgoing)
+                stream = _AsyncEngineStream(request, connection, outgoing.timeouts, self._engine)
+                return _engine_response(connection, stream)
+            core_request = self._setup.httpcore_request(request, body, scheme, address)
             with _map_exceptions(request):
                 response = await self._pool.handle_async_request(core_request)
         finally:
@@ -430,6 +579,8 @@ class AsyncUnixTransport(_UnixTransportBase[AsyncConnectionPool], httpx.AsyncBas
         )
 
     async def aclose(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
         await self._pool.aclose()
 
     async def __aenter__(self: _T) -> _T:
@@ -441,5 +592,7 @@ class AsyncUnixTransport(_UnixTransportBase[AsyncConnectionPool], httpx.AsyncBas
         exc_value: BaseException | None = None,
         traceback: TracebackType | None = None,
     ) -> None:
+        if self._engine is not None:
+            self._engine.close()
         with _map_exceptions(None):
             await self._pool.__aexit__(exc_type, exc_value, traceback)
