@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import httpx
 
 from unixsocket_url import (
+    CREDENTIAL_HEADERS,
     SCHEMES,
     InvalidURL,
     build_url,
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 
 _REFUSED = "httpx_unixsocket.redirect_refused"
 """Extension set on a redirect request the client refuses to send (holds the reason)."""
-_CREDENTIALS = ("Authorization", "Proxy-Authorization", "Cookie")
 _R = TypeVar("_R")
 _Redirect = Callable[[httpx.Request, httpx.Response], _R]
 """One of httpx's own redirect steps (``_redirect_url``, ``_build_redirect_request``)."""
@@ -225,7 +225,7 @@ class _UnixRouting:
             )
         new.extensions = extensions
         if source != target:  # the redirect leaves the socket (or enters one)
-            for name in _CREDENTIALS:
+            for name in CREDENTIAL_HEADERS:
                 new.headers.pop(name, None)
         return new
 

@@ -24,12 +24,11 @@ import anyio
 import httpcore
 import httpx
 
-from unixsocket_url import describe_address
+from unixsocket_url import IDEMPOTENT_METHODS, describe_address
 
 from ._backend import AsyncUnixBackend, AsyncUnixStream, SyncUnixBackend, SyncUnixStream
 from ._h1 import DISCONNECTED, BodyFramer, Framing, ResponseParser
 from ._peer import PEER_CREDENTIALS
-from ._pool import IDEMPOTENT
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, Iterable
@@ -178,7 +177,7 @@ def _resendable(exc: Exception, reused: bool, request: Outgoing[Any]) -> bool:
     return (
         reused
         and (not isinstance(exc, httpcore.RemoteProtocolError) or str(exc) == DISCONNECTED)
-        and request.method in IDEMPOTENT
+        and request.method in IDEMPOTENT_METHODS
         and getattr(body, "replayable", isinstance(body, httpx.ByteStream))
     )
 

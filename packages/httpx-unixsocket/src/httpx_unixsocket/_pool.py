@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 import httpcore
 import httpx
 
+from unixsocket_url import IDEMPOTENT_METHODS
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _DISCONNECTED = "Server disconnected without sending a response"
 RACE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
 """What the keep-alive race raises before the response head (``handle_request`` returns once
@@ -103,7 +104,7 @@ def resendable(pool: Any, request: httpcore.Request, exc: Exception) -> bool:
     return (
         (not isinstance(exc, httpcore.RemoteProtocolError) or str(exc).startswith(_DISCONNECTED))
         and id(request) in pool._reused
-        and request.method.decode("ascii") in IDEMPOTENT
+        and request.method.decode("ascii") in IDEMPOTENT_METHODS
         and getattr(request.stream, "replayable", isinstance(request.stream, httpx.ByteStream))
     )
 

@@ -74,9 +74,8 @@ def _is_readable(sock: socket.socket) -> bool:
 MAX_READ = 1 << 19
 """The largest read: httpcore2 asks for 64 KiB at a time; a stream whose reads come back full
 (a large body) doubles its read size up to this, so a download needs 8 times fewer calls.
-Not more: a read allocates what it asks before the kernel fills (about 256 KiB from nginx), and
-1 MiB asks left the allocator trimming and re-faulting pages: 2,550 against 3,030 MB/s (medians
-of 6 processes, 256 MiB downloads)."""
+Not more: a read allocates what it asks before the kernel fills, and larger asks left the
+allocator trimming and re-faulting pages (docs/benchmarks.md, "Where the time goes")."""
 
 
 class _ReadSize:

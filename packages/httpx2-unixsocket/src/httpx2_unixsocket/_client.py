@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import httpx2
 
 from unixsocket_url import (
+    CREDENTIAL_HEADERS,
     SCHEMES,
     InvalidURL,
     build_url,
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 _REFUSED = "httpx2_unixsocket.redirect_refused"
 """Extension set on a redirect request the client refuses to send (holds the reason)."""
-_CREDENTIALS = ("Authorization", "Proxy-Authorization", "Cookie")
 _R = TypeVar("_R")
 _Redirect = Callable[[httpx2.Request, httpx2.Response], _R]
 """One of httpx2's own redirect steps (``_redirect_url``, ``_build_redirect_request``)."""
@@ -226,7 +226,7 @@ class _UnixRouting:
             )
         new.extensions = extensions
         if source != target:  # the redirect leaves the socket (or enters one)
-            for name in _CREDENTIALS:
+            for name in CREDENTIAL_HEADERS:
                 new.headers.pop(name, None)
         return new
 

@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any
 import httpcore2
 import httpx2
 
+from unixsocket_url import IDEMPOTENT_METHODS
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _DISCONNECTED = "Server disconnected without sending a response"
 RACE_ERRORS = (httpcore2.RemoteProtocolError, httpcore2.ReadError, httpcore2.WriteError)
 """What the keep-alive race raises before the response head (``handle_request`` returns once
@@ -104,7 +105,7 @@ def resendable(pool: Any, request: httpcore2.Request, exc: Exception) -> bool:
     return (
         (not isinstance(exc, httpcore2.RemoteProtocolError) or str(exc).startswith(_DISCONNECTED))
         and id(request) in pool._reused
-        and request.method.decode("ascii") in IDEMPOTENT
+        and request.method.decode("ascii") in IDEMPOTENT_METHODS
         and getattr(request.stream, "replayable", isinstance(request.stream, httpx2.ByteStream))
     )
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 import httpcore2
 import httpx2
 
-from unixsocket_url import SCHEMES, UnixConnectError, normalize_address
+from unixsocket_url import ENCODED_PIECE, SCHEMES, UnixConnectError, normalize_address
 
 from ._backend import AsyncUnixBackend, SyncUnixBackend, origin_host
 from ._engine import AsyncEngine, Connection, Outgoing, SyncEngine, async_receive, receive
@@ -197,16 +197,6 @@ class _Setup:
             " (single-socket mode, socket=..., also sends http:// and https:// URLs to its socket)",
             request=request,
         )
-
-
-ENCODED_PIECE = 2048
-"""The largest piece of a compressed (``Content-Encoding``) body handed to httpx2 at a time.
-
-httpx2 inflates each piece of the raw stream whole, and while ``iter_bytes(n)`` cuts the result
-into pieces of *n* its peak memory is about six times what one piece inflated to (measured). Deflate
-inflates at most about 1,032 to 1: 2 KiB become at most about 2 MiB, some 12 MiB of peak
-memory however large the body, where one 512 KiB read (``MAX_READ``) could take 3 GiB.
-Bodies without an encoding keep their large reads."""
 
 
 def _piece_size(headers: list[tuple[bytes, bytes]]) -> int | None:

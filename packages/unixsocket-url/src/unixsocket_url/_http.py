@@ -11,4 +11,6 @@ CREDENTIAL_HEADERS = ("Authorization", "Cookie", "Proxy-Authorization")
 
 ENCODED_PIECE = 2048
 """The most raw bytes of a compressed body handed to a decoder at once while streaming: deflate
-inflates at most about 1,032 times, so one piece is at most about 2 MiB of output."""
+inflates at most about 1,032 times, so one piece is at most about 2 MiB of output (httpx's
+``iter_bytes(n)`` holds about six times that at its peak: some 12 MiB, however large the body,
+where one 512 KiB read could take 3 GiB). Bodies without an encoding keep their large reads."""
