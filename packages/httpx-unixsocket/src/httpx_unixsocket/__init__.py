@@ -8,11 +8,11 @@ point at one socket (``socket=``). Sync, asyncio and trio.
 
 from ._client import AsyncClient as AsyncClient
 from ._client import Client as Client
-from ._client import RedirectRefused as RedirectRefused
+from ._errors import RedirectRefused as RedirectRefused
+from ._errors import SocketAccessDenied as SocketAccessDenied
 from ._peer import peer_credentials as peer_credentials
 from ._resolve import UNIX_SOCKET_EXTENSION as UNIX_SOCKET_EXTENSION
 from ._transport import AsyncUnixTransport as AsyncUnixTransport
-from ._transport import SocketAccessDenied as SocketAccessDenied
 from ._transport import UnixTransport as UnixTransport
 
 __version__ = "1.0.0"

@@ -23,6 +23,7 @@ from unixsocket_url import ENCODED_PIECE, SCHEMES, UnixConnectError, normalize_a
 
 from ._backend import AsyncUnixBackend, SyncUnixBackend, origin_host
 from ._engine import AsyncEngine, Connection, Outgoing, SyncEngine, async_receive, receive
+from ._errors import SocketAccessDenied
 from ._h1 import framing, request_head
 from ._peer import with_peer_credentials
 from ._pool import AsyncConnectionPool, ConnectionPool
@@ -47,16 +48,6 @@ _T = TypeVar("_T")
 _Pool = TypeVar("_Pool", ConnectionPool, AsyncConnectionPool)
 _Engine = TypeVar("_Engine", SyncEngine, AsyncEngine)
 _Body = TypeVar("_Body", bound="Iterable[bytes] | AsyncIterable[bytes]")
-
-
-class SocketAccessDenied(httpx.ConnectError):
-    """The socket may not be used: permission denied, or served by an unexpected user.
-
-    An :class:`httpx.ConnectError` whose message names the socket and the cause, never retried
-    by the transport's ``retries=``; no byte of the request was sent. The
-    :class:`unixsocket_url.UnixConnectError` (:class:`unixsocket_url.UnexpectedPeer` for a
-    refused server) is chained as ``__cause__``.
-    """
 
 
 _EXCEPTIONS: dict[type[Exception], type[httpx.TransportError]] = {

@@ -20,7 +20,6 @@ import select
 import socket
 import ssl
 import time
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -46,7 +45,6 @@ ORIGIN_SUFFIX = ".unix-socket.invalid"
 """Ends every origin host that stands for a socket; ``.invalid`` can never resolve (RFC 2606)."""
 
 
-@lru_cache(maxsize=256)
 def origin_host(address: SocketAddress) -> bytes:
     """The httpcore2 origin host standing for *address*: the hex of its bytes, then a suffix."""
     raw = address.encode("utf-8", "surrogateescape") if isinstance(address, str) else address

@@ -35,6 +35,7 @@ from unixsocket_url import (
     redirect_refusal,
 )
 
+from ._errors import RedirectRefused
 from ._resolve import UNIX_SOCKET_EXTENSION, parse_request_url
 from ._transport import DEFAULT_LIMITS, AsyncUnixTransport, UnixTransport
 
@@ -48,22 +49,8 @@ _Redirect = Callable[[httpx2.Request, httpx2.Response], _R]
 """One of httpx2's own redirect steps (``_redirect_url``, ``_build_redirect_request``)."""
 
 
-class RedirectRefused(httpx2.RequestError):
-    """A redirect the client will not follow: into a UNIX socket from another origin, or to a
-    different socket. ``request`` is the refused redirect request (its URL is the target).
-
-    A :class:`httpx2.RequestError`, like :class:`httpx2.TooManyRedirects`: the request was never
-    sent, and code that handles request failures handles this one too.
-    """
-
-
-@lru_cache(maxsize=1024)
 def _canonical(url: str) -> tuple[str, SocketAddress]:
-    """*url* rewritten by ``unixsocket_url.build_url`` (lowercase-proof), and its socket.
-
-    Cached: a client sends the same few URLs again and again, and rebuilding one costs more
-    than the rest of the routing (errors are not cached, and raise every time).
-    """
+    """*url* rewritten by ``unixsocket_url.build_url`` (lowercase-proof), and its socket."""
     try:
         parsed = parse_url(url)
     except InvalidURL as exc:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import httpx2
@@ -98,12 +97,11 @@ def resolve(url: httpx2.URL, carried: object, decisions: Decisions) -> SocketAdd
     return address
 
 
-@lru_cache(maxsize=256)
 def _carried_match(
     scheme: str, raw_host: bytes, carried: SocketAddress
 ) -> tuple[SocketAddress, SocketAddress | None]:
     """The address in the URL host, and *carried* normalized if it is the same socket up to
-    case (a pure function of its arguments; errors are raised every time, never cached)."""
+    case."""
     try:
         address = parse_url(f"{scheme}://{raw_host.decode('ascii')}/").address
     except InvalidURL as exc:
