@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from .flavors import FLAVORS, Flavor
+from support.flavors import FLAVORS, Flavor
 
 _connects: list[Any] = []
 _counting = threading.Lock()

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from support.flavors import BROKEN, Flavor
 
 from unixsocket_testutils import Connection, Reply, ScriptedServer, echo, response_head
 
-from .flavors import BROKEN, Flavor
 from .test_responses import check_recovers, first_connection
 
 if TYPE_CHECKING:

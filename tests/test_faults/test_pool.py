@@ -6,11 +6,10 @@ import os
 import warnings
 
 import pytest
+from support.flavors import BROKEN, CONNECT, Flavor
 
 from unixsocket_testutils import Reply, ScriptedServer, echo, faults, serving
 from unixsocket_url import build_url
-
-from .flavors import BROKEN, CONNECT, Flavor
 
 
 def test_idle_connection_closed_by_the_server_is_replaced(flavor: Flavor) -> None:

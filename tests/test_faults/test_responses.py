@@ -12,10 +12,9 @@ from typing import Callable
 
 import pytest
 from support import stream_rss
+from support.flavors import BROKEN, READ_TIMEOUT, Flavor
 
 from unixsocket_testutils import Connection, ScriptedServer, echo, faults, serving
-
-from .flavors import BROKEN, READ_TIMEOUT, Flavor
 
 Behaviour = Callable[[Connection], None]
 

@@ -7,12 +7,12 @@ from urllib.parse import quote, unquote
 import pytest
 import requests
 import urllib3
+from support.flavors import REDIRECT, Flavor
 from support.httpx_flavor import httpx
 
 from unixsocket_testutils import RecordedRequest, Reply, ScriptedServer, echo
 
 from .conftest import ConnectLog
-from .flavors import REDIRECT, Flavor
 
 REDIRECTS = (302, 303, 307, 308)
 

@@ -18,11 +18,11 @@ from typing import Any, Callable, Protocol
 import requests
 import urllib3
 from anyio.from_thread import BlockingPortal, start_blocking_portal
-from support.httpx_flavor import httpx, httpx_unixsocket
 from urllib3.exceptions import MaxRetryError
 
 import requests_unixsocket
 import urllib3_unixsocket
+from support.httpx_flavor import httpx, httpx_unixsocket
 
 # Kinds of failure, and what each flavor raises for them.
 CONNECT = "connect"
