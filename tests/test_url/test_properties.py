@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from unixsocket_url import InvalidURL, build_url, parse_url
+from unixsocket_url import InvalidAddress, InvalidURL, build_url, parse_socket, parse_url
 
 file_names = st.binary(min_size=1, max_size=300).filter(lambda b: b"\0" not in b)
 abstract_names = st.binary(min_size=1, max_size=107).map(lambda b: b"\0" + b)
@@ -38,7 +39,14 @@ def test_round_trip_for_any_text_name(name: str) -> None:
         os.fsencode(name)
     except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte: no file has it
         return
-    assert parse_url(build_url(name)).address == _expected(os.fsencode(name))
+    assert parse_url(build_url(os.fsencode(name))).address == _expected(os.fsencode(name))
+    try:
+        spec = parse_socket(name)  # a str is a socket spec: "@x" is abstract, "tcp://" refused
+    except InvalidAddress:
+        with pytest.raises(InvalidAddress):
+            build_url(name)
+        return
+    assert parse_url(build_url(name)).address == spec
 
 
 @given(st.text())

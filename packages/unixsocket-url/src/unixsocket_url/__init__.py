@@ -10,6 +10,7 @@ from ._address import normalize_address as normalize_address
 from ._connect import ConnectAttempt as ConnectAttempt
 from ._connect import connect as connect
 from ._errors import InvalidAddress as InvalidAddress
+from ._errors import InvalidSocket as InvalidSocket
 from ._errors import InvalidURL as InvalidURL
 from ._errors import SocketAddress as SocketAddress
 from ._errors import UnexpectedPeer as UnexpectedPeer
@@ -20,6 +21,12 @@ from ._http import ENCODED_PIECE as ENCODED_PIECE
 from ._http import IDEMPOTENT_METHODS as IDEMPOTENT_METHODS
 from ._peer import PeerCredentials as PeerCredentials
 from ._peer import peer_credentials as peer_credentials
+from ._spec import parse_socket as parse_socket
+from ._target import Dialer as Dialer
+from ._target import SocketNames as SocketNames
+from ._target import SocketSource as SocketSource
+from ._target import SocketTarget as SocketTarget
+from ._target import check_held_socket as check_held_socket
 from ._url import SCHEMES as SCHEMES
 from ._url import UnixSocketURL as UnixSocketURL
 from ._url import build_url as build_url
@@ -39,16 +46,22 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "SCHEMES",
     "ConnectAttempt",
+    "Dialer",
     "InvalidAddress",
+    "InvalidSocket",
     "InvalidURL",
     "PeerCredentials",
     "SocketAddress",
     "SocketLike",
+    "SocketNames",
+    "SocketSource",
+    "SocketTarget",
     "UnexpectedPeer",
     "UnixConnectError",
     "UnixConnectTimeout",
     "UnixSocketURL",
     "build_url",
+    "check_held_socket",
     "connect",
     "describe_address",
     "is_abstract",
@@ -56,6 +69,7 @@ __all__ = [
     "join_url",
     "normalize_address",
     "normalize_scheme",
+    "parse_socket",
     "parse_url",
     "peer_credentials",
     "redirect_refusal",

@@ -11,7 +11,11 @@ MAX_ABSTRACT_NAME = 108
 """Bytes in a Linux abstract name, the leading NUL included (``sizeof(sun_path)``)."""
 
 MAX_DIRECT_PATH = 107
-"""Bytes of a file path that ``connect()`` takes directly; longer ones go through a directory fd."""
+"""Bytes of a file path that ``connect()`` takes directly on Linux; longer ones go through a
+directory descriptor."""
+
+MAX_BSD_PATH = 104
+"""Bytes of a socket path on macOS and the BSDs (``sizeof(sun_path)``); nothing reaches longer."""
 
 SocketLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 

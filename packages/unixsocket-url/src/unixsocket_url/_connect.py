@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ._address import (
+    MAX_BSD_PATH,
     MAX_DIRECT_PATH,
     SocketLike,
     describe_address,
@@ -48,7 +49,9 @@ class ConnectAttempt:
     where ``SO_PEERCRED`` is not available). With *expected_peer_uid*, a server run by another
     user is refused as soon as the connection is made: the socket is closed and
     :class:`UnexpectedPeer` raised, before the caller could send a byte (Linux only; elsewhere
-    the constructor raises :class:`NotImplementedError`).
+    the constructor raises :class:`NotImplementedError`). A registered *name* is shown beside
+    the socket in messages (``'docker (/var/run/docker.sock)'``). Where CPython has no
+    ``AF_UNIX`` (Windows), the constructor raises :class:`UnixConnectError` saying so.
     """
 
     def __init__(
@@ -57,7 +60,15 @@ class ConnectAttempt:
         timeout: float | None = None,
         *,
         expected_peer_uid: int | None = None,
+        name: str | None = None,
     ) -> None:
+        if not hasattr(socket, "AF_UNIX"):
+            raise UnixConnectError(
+                os.fsdecode(address),
+                None,
+                f"cannot connect to a UNIX socket: CPython on {sys.platform} has no AF_UNIX "
+                "sockets (Windows' own AF_UNIX is not exposed to Python)",
+            )
         if expected_peer_uid is not None and not PEERCRED_SUPPORTED:
             raise NotImplementedError(
                 f"expected_peer_uid needs SO_PEERCRED, which is read on Linux only, not on "
@@ -66,6 +77,11 @@ class ConnectAttempt:
         self.address: SocketAddress = normalize_address(address)
         self.timeout = timeout
         self.expected_peer_uid = expected_peer_uid
+        self._shown = (
+            describe_address(self.address)
+            if name is None
+            else (f"{name} ({describe_address(self.address)})")
+        )
         self.peer_credentials: PeerCredentials | None = None
         """The server's credentials, once connected (``None`` before, or without SO_PEERCRED)."""
         self._deadline = None if timeout is None else time.monotonic() + timeout
@@ -93,7 +109,7 @@ class ConnectAttempt:
         except OSError as exc:
             self.close()
             raise UnixConnectError(
-                self.address, exc.errno, _message(self.address, _reason(self.address, exc))
+                self.address, exc.errno, _message(self._shown, _reason(self.address, exc))
             ) from exc
         self._close_dir()
         if PEERCRED_SUPPORTED:
@@ -144,7 +160,7 @@ class ConnectAttempt:
             raise UnexpectedPeer(
                 self.address,
                 _message(
-                    self.address,
+                    self._shown,
                     f"it is served by uid {peer.uid} (pid {peer.pid}), not by the expected uid "
                     f"{expected}; nothing was sent",
                 ),
@@ -160,7 +176,7 @@ class ConnectAttempt:
                 self.address,
                 errno.ETIMEDOUT,
                 _message(
-                    self.address,
+                    self._shown,
                     f"timed out after {self.timeout:g} s: the server's listen backlog stayed "
                     "full (it is not accepting connections)",
                 ),
@@ -172,31 +188,33 @@ class ConnectAttempt:
     def _reachable_target(self) -> SocketAddress:
         """The address to pass to connect(): paths over 107 bytes go through a directory fd."""
         raw = os.fsencode(self.address)
-        if is_abstract(raw) or len(raw) <= MAX_DIRECT_PATH:
+        linux = sys.platform.startswith("linux")
+        if is_abstract(raw) or len(raw) <= (MAX_DIRECT_PATH if linux else MAX_BSD_PATH):
             return self.address
         directory, name = os.path.split(raw)
-        if not sys.platform.startswith("linux") or not os.path.isdir("/proc/self/fd"):
+        if not linux or not os.path.isdir("/proc/self/fd"):
             raise UnixConnectError(
                 self.address,
                 errno.ENAMETOOLONG,
                 _message(
-                    self.address,
-                    f"the path is {len(raw)} bytes; this system takes at most "
-                    f"{MAX_DIRECT_PATH} (104 on macOS and BSD)",
+                    self._shown,
+                    f"the path is {len(raw)} bytes; {sys.platform} takes at most "
+                    f"{MAX_DIRECT_PATH if linux else MAX_BSD_PATH} (Linux reaches longer "
+                    "paths through a directory descriptor)",
                 ),
             )
         try:
             self._dir_fd = os.open(directory or b".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
             raise UnixConnectError(
-                self.address, exc.errno, _message(self.address, _reason(self.address, exc))
+                self.address, exc.errno, _message(self._shown, _reason(self.address, exc))
             ) from exc
         target = b"/proc/self/fd/%d/%s" % (self._dir_fd, name)
         if len(target) > MAX_DIRECT_PATH:
             raise UnixConnectError(
                 self.address,
                 errno.ENAMETOOLONG,
-                _message(self.address, f"the file name alone is {len(name)} bytes, too long"),
+                _message(self._shown, f"the file name alone is {len(name)} bytes, too long"),
             )
         return target
 
@@ -207,7 +225,11 @@ class ConnectAttempt:
 
 
 def connect(
-    address: SocketLike, timeout: float | None = None, *, expected_peer_uid: int | None = None
+    address: SocketLike,
+    timeout: float | None = None,
+    *,
+    expected_peer_uid: int | None = None,
+    name: str | None = None,
 ) -> socket.socket:
     """Connect a blocking AF_UNIX stream socket to *address* (with ``settimeout(timeout)``).
 
@@ -215,14 +237,16 @@ def connect(
     *timeout*, then :class:`UnixConnectTimeout`; every other failure raises
     :class:`UnixConnectError` at once. With *expected_peer_uid*, a socket served by another
     user raises :class:`UnexpectedPeer` (see :class:`ConnectAttempt`). No socket is left open
-    on failure.
+    on failure. A registered *name* is shown beside the socket in messages.
     """
-    with ConnectAttempt(address, timeout, expected_peer_uid=expected_peer_uid) as attempt:
+    with ConnectAttempt(
+        address, timeout, expected_peer_uid=expected_peer_uid, name=name
+    ) as attempt:
         return attempt.run()
 
 
-def _message(address: SocketAddress, reason: str) -> str:
-    return f"cannot connect to UNIX socket '{describe_address(address)}': {reason}"
+def _message(shown: str, reason: str) -> str:
+    return f"cannot connect to UNIX socket '{shown}': {reason}"
 
 
 _PERMISSION = (

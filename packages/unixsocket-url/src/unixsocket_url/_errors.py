@@ -22,6 +22,10 @@ class InvalidAddress(InvalidURL):
     """A socket name that no URL can carry: empty, NUL inside a path, abstract name too long."""
 
 
+class InvalidSocket(ValueError):
+    """A socket object that cannot carry HTTP: not AF_UNIX, not a stream socket, not connected."""
+
+
 class UnixConnectError(OSError):
     """Connecting to a UNIX socket failed; the message names the socket and the cause.
 

@@ -6,6 +6,7 @@ path (or ``%00`` and a Linux abstract name) percent-encoded as a whole, ``/`` in
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,9 +21,12 @@ from ._address import (
     is_abstract,
 )
 from ._errors import InvalidAddress, InvalidURL, SocketAddress
+from ._spec import parse_socket
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from ._target import SocketNames, SocketTarget
 
     QueryArg = Union[str, Mapping[str, str], Sequence[tuple[str, str]], None]
 
@@ -82,7 +86,7 @@ class UnixSocketURL:
         return describe_address(self.address)
 
     def __str__(self) -> str:
-        return build_url(self.address, self.target, scheme=self.scheme)
+        return _build(address_bytes(self.address), self.target, None, self.scheme)
 
 
 def parse_url(url: str) -> UnixSocketURL:
@@ -132,17 +136,23 @@ def build_url(
 ) -> str:
     """Build the URL for *path* on *socket*; the one right way to put a socket name in a URL.
 
-    *socket* is a ``str``, ``bytes`` or ``os.PathLike`` path, or an abstract name with a leading
-    NUL. *path* may carry a query; characters a request line cannot carry are percent-encoded,
-    existing ``%XX`` escapes are kept. *query* (a string, a mapping or pairs) is appended.
-    ``parse_url(build_url(s, p)).address`` is exactly ``s``, whatever bytes its name holds.
+    *socket* is a socket spec (``"unix:///run/app.sock"``, ``"/run/app.sock"``, ``"@name"``:
+    see :func:`parse_socket`), or ``bytes`` or ``os.PathLike``, taken as the exact name. *path*
+    may carry a query; characters a request line cannot carry are percent-encoded, existing
+    ``%XX`` escapes are kept. *query* (a string, a mapping or pairs) is appended.
+    ``parse_url(build_url(s, p)).address`` is exactly ``parse_socket(s)``, whatever bytes its
+    name holds.
 
     Upper-case letters in the name are percent-encoded too (``/run/App.sock`` gives
     ``%2Frun%2F%41pp.sock``), so the URL names the same socket even after a client library
     lowercases its host, as httpx does.
     """
-    scheme = normalize_scheme(scheme)
-    netloc = "".join(_HOST_BYTES[byte] for byte in address_bytes(socket))
+    raw = os.fsencode(parse_socket(socket)) if isinstance(socket, str) else address_bytes(socket)
+    return _build(raw, path, query, normalize_scheme(scheme))
+
+
+def _build(raw: bytes, path: str, query: QueryArg, scheme: str) -> str:
+    netloc = "".join(_HOST_BYTES[byte] for byte in raw)
     target = _encode(path.replace("#", "%23"), _QUERY_SAFE)
     if not target.startswith("/"):
         target = "/" + target
@@ -200,15 +210,17 @@ def _on_host_of(base: str, scheme: str, reference: str) -> str:
     return f"{scheme}://{host}{target}"
 
 
-def redirect_refusal(source: str, location: str) -> str | None:
+def redirect_refusal(source: str, location: str, names: SocketNames | None = None) -> str | None:
     """Why a redirect from *source* to *location* must not be followed, or ``None``.
 
     Decided on :func:`join_url` ``(source, location)``, the URL the client would request next,
     never on the header as written. A redirect into a UNIX socket is refused unless it comes
     from the same socket: from any other origin it would let a remote server reach local daemons
-    (the Docker socket, say) with the client's method, body and headers. A malformed socket URL
-    is refused too. Leaving a socket for an ordinary URL is not refused here; the flavors strip
-    :data:`CREDENTIAL_HEADERS` when it happens.
+    (the Docker socket, say) with the client's method, body and headers. With *names*, a
+    registered name is the socket it names (``http+unix://docker/`` and the Docker socket's
+    path are one socket). A malformed socket URL is refused too. Leaving a socket for an
+    ordinary URL is not refused here; the flavors strip :data:`CREDENTIAL_HEADERS` when it
+    happens.
     """
     target_url = join_url(source, location)
     if not is_unix_url(target_url):
@@ -223,7 +235,7 @@ def redirect_refusal(source: str, location: str) -> str | None:
         into = (
             f"named by {shown!r} (malformed: {malformed})"
             if target is None
-            else f"'{target.socket_name}' ({shown})"
+            else f"'{_socket_shown(target, names)}' ({shown})"
         )
         return (
             f"refused a redirect from {origin.scheme}://{origin.netloc} into the UNIX socket "
@@ -232,25 +244,39 @@ def redirect_refusal(source: str, location: str) -> str | None:
     here = parse_url(source)
     if target is None:
         return (
-            f"refused a redirect from the UNIX socket '{here.socket_name}' to a malformed "
-            f"UNIX-socket URL {shown!r}: {malformed}"
+            f"refused a redirect from the UNIX socket '{_socket_shown(here, names)}' to a "
+            f"malformed UNIX-socket URL {shown!r}: {malformed}"
         )
-    if here.address != target.address:
+    if _identity(here, names) != _identity(target, names):
         return (
-            f"refused a redirect from the UNIX socket '{here.socket_name}' to a "
-            f"different socket '{target.socket_name}' ({shown})"
+            f"refused a redirect from the UNIX socket '{_socket_shown(here, names)}' to a "
+            f"different socket '{_socket_shown(target, names)}' ({shown})"
         )
     return None
 
 
-def same_socket(url: str, other: str) -> bool:
+def same_socket(url: str, other: str, names: SocketNames | None = None) -> bool:
     """True when both URLs are UNIX-socket URLs of one socket, with one scheme (``http+unix``
-    or ``https+unix``): a redirect between them keeps its credentials."""
+    or ``https+unix``): a redirect between them keeps its credentials. With *names*, a
+    registered name is the socket it names."""
     try:
         a, b = parse_url(url), parse_url(other)
     except InvalidURL:
         return False
-    return (a.scheme, a.address) == (b.scheme, b.address)
+    return a.scheme == b.scheme and _identity(a, names) == _identity(b, names)
+
+
+def _identity(url: UnixSocketURL, names: SocketNames | None) -> SocketAddress | SocketTarget:
+    """The socket *url* reaches: its address, or the registered target of a name."""
+    target = names.lookup(url.address) if names else None
+    if target is None:
+        return url.address
+    return target if target.address is None else target.address
+
+
+def _socket_shown(url: UnixSocketURL, names: SocketNames | None) -> str:
+    target = names.lookup(url.address) if names else None
+    return url.socket_name if target is None else target.shown
 
 
 def split_url(url: str) -> tuple[str, str, str]:
