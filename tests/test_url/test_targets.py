@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -13,12 +15,15 @@ from unixsocket_url import (
     InvalidSocket,
     SocketNames,
     SocketTarget,
+    UnexpectedPeer,
     UnixConnectError,
     build_url,
     check_held_socket,
     redirect_refusal,
     same_socket,
 )
+
+PEERCRED = sys.platform.startswith("linux")
 
 
 @pytest.fixture
@@ -138,3 +143,28 @@ def test_redirects_see_a_name_as_its_socket(pair: tuple[socket.socket, socket.so
     from_tcp = redirect_refusal("http://example.com/", "http+unix://docker/x", names)
     assert from_tcp is not None
     assert "into the UNIX socket 'docker (/var/run/docker.sock)'" in from_tcp
+
+
+def test_socket_of_is_one_key_per_socket(pair: tuple[socket.socket, socket.socket]) -> None:
+    names = SocketNames({"docker": "unix:///var/run/docker.sock", "app": pair[0]})
+    assert names.socket_of("DOCKER") == "/var/run/docker.sock"
+    assert names.socket_of("/var/run/docker.sock") == "/var/run/docker.sock"
+    assert names.socket_of("app") is names["app"]
+    assert names.socket_of("other") == "other"
+    assert names.socket_of(b"docker") == b"docker"  # bytes are never read as a name
+
+
+@pytest.mark.skipif(not PEERCRED, reason="SO_PEERCRED is read on Linux only")
+def test_open_checks_the_peer_as_a_dialed_socket_is_checked(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    assert SocketTarget(pair[0]).open(expected_peer_uid=os.getuid()) is pair[0]
+    other = socket.socketpair()
+    target = SocketTarget(other[0], "app")
+    with pytest.raises(UnexpectedPeer, match=r"'app \(a held socket, fd \d+\)'.*not by the") as exc:
+        target.open(expected_peer_uid=os.getuid() + 1)
+    assert exc.value.peer.uid == os.getuid()
+    assert other[0].fileno() == -1  # closed: nothing can be sent to it
+    other[1].close()
+    with pytest.raises(UnixConnectError, match="cannot reconnect"):
+        target.open()

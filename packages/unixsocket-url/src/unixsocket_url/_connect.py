@@ -153,20 +153,13 @@ class ConnectAttempt:
 
     def _check_peer(self, sock: socket.socket) -> None:
         """Record the server's credentials; refuse (close, raise) an unexpected user."""
-        peer = self.peer_credentials = peer_credentials(sock)
-        expected = self.expected_peer_uid
-        if expected is not None and peer.uid != expected:
-            self.close()
-            raise UnexpectedPeer(
-                self.address,
-                _message(
-                    self._shown,
-                    f"it is served by uid {peer.uid} (pid {peer.pid}), not by the expected uid "
-                    f"{expected}; nothing was sent",
-                ),
-                expected_uid=expected,
-                peer=peer,
+        try:
+            self.peer_credentials = check_peer(
+                sock, self.expected_peer_uid, self.address, self._shown
             )
+        except UnexpectedPeer:
+            self.close()
+            raise
 
     def _wait_for_backlog(self, exc: OSError) -> float:
         now = time.monotonic()
@@ -243,6 +236,27 @@ def connect(
         address, timeout, expected_peer_uid=expected_peer_uid, name=name
     ) as attempt:
         return attempt.run()
+
+
+def check_peer(
+    sock: socket.socket, expected_peer_uid: int | None, address: SocketAddress, shown: str
+) -> PeerCredentials:
+    """The credentials of the server on the connected *sock*; :class:`UnexpectedPeer` (naming
+    *shown*, with *address*) when *expected_peer_uid* is set and another user serves it. Linux
+    only (:class:`NotImplementedError` elsewhere)."""
+    peer = peer_credentials(sock)
+    if expected_peer_uid is not None and peer.uid != expected_peer_uid:
+        raise UnexpectedPeer(
+            address,
+            _message(
+                shown,
+                f"it is served by uid {peer.uid} (pid {peer.pid}), not by the expected uid "
+                f"{expected_peer_uid}; nothing was sent",
+            ),
+            expected_uid=expected_peer_uid,
+            peer=peer,
+        )
+    return peer
 
 
 def _message(shown: str, reason: str) -> str:

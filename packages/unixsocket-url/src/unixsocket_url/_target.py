@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Callable, Union, cast
 
 from ._address import SocketLike, describe_address
+from ._connect import check_peer
 from ._errors import InvalidSocket, SocketAddress, UnixConnectError
 from ._spec import parse_socket
 
@@ -57,14 +58,26 @@ class SocketTarget:
     def __repr__(self) -> str:
         return f"<SocketTarget {self.shown}>"
 
-    def open(self) -> socket.socket:
+    def open(self, expected_peer_uid: int | None = None) -> socket.socket:
         """A connected, blocking socket from a held socket or a connect callable.
 
         A held socket is handed over once; after that (its connection was closed) this raises
         :class:`UnixConnectError` saying it cannot be re-made. A connect callable's exception is
-        raised as :class:`UnixConnectError` with its message. For an address, dial it with
-        :class:`ConnectAttempt` instead (a ``ValueError`` here).
+        raised as :class:`UnixConnectError` with its message. With *expected_peer_uid*, a socket
+        served by another user is closed and :class:`UnexpectedPeer` raised, as
+        :class:`ConnectAttempt` does (Linux only: :class:`NotImplementedError` elsewhere). For
+        an address, dial it with :class:`ConnectAttempt` instead (a ``ValueError`` here).
         """
+        sock = self._open()
+        if expected_peer_uid is not None:
+            try:
+                check_peer(sock, expected_peer_uid, self.address or self.name or "", self.shown)
+            except BaseException:
+                sock.close()
+                raise
+        return sock
+
+    def _open(self) -> socket.socket:
         if self._dial is not None:
             return self._call_dialer(self._dial)
         if not self.held:
@@ -167,6 +180,16 @@ class SocketNames(Mapping[str, SocketTarget]):
         if not self._targets or not isinstance(address, str):
             return None
         return self._targets.get(address.lower())
+
+    def socket_of(self, address: SocketAddress) -> SocketAddress | SocketTarget:
+        """The socket *address* (a URL's decoded socket part) reaches, one value per socket:
+        the address of the name it reads as, the :class:`SocketTarget` of a name for a held
+        socket or a connect callable, else *address* itself (a key for connection pools, and
+        for telling whether two URLs reach one socket)."""
+        target = self.lookup(address)
+        if target is None:
+            return address
+        return target if target.address is None else target.address
 
     def close(self) -> None:
         """Close the held sockets never used (a client owns those it was given)."""

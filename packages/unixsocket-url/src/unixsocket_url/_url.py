@@ -268,10 +268,7 @@ def same_socket(url: str, other: str, names: SocketNames | None = None) -> bool:
 
 def _identity(url: UnixSocketURL, names: SocketNames | None) -> SocketAddress | SocketTarget:
     """The socket *url* reaches: its address, or the registered target of a name."""
-    target = names.lookup(url.address) if names else None
-    if target is None:
-        return url.address
-    return target if target.address is None else target.address
+    return names.socket_of(url.address) if names else url.address
 
 
 def _socket_shown(url: UnixSocketURL, names: SocketNames | None) -> str:
