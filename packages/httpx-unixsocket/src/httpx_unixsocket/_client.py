@@ -18,6 +18,7 @@ can replace them.
 from __future__ import annotations
 
 import contextlib
+import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -39,7 +40,9 @@ from ._resolve import UNIX_SOCKET_EXTENSION, parse_request_url
 from ._transport import DEFAULT_LIMITS, AsyncUnixTransport, UnixTransport
 
 if TYPE_CHECKING:
-    from unixsocket_url import SocketAddress
+    from collections.abc import Mapping
+
+    from unixsocket_url import SocketAddress, SocketNames, SocketSource
 
 _REFUSED = "httpx_unixsocket.redirect_refused"
 """Extension set on a redirect request the client refuses to send (holds the reason)."""
@@ -54,7 +57,8 @@ def _canonical(url: str) -> tuple[str, SocketAddress]:
         parsed = parse_url(url)
     except InvalidURL as exc:
         raise httpx.InvalidURL(str(exc)) from None
-    return build_url(parsed.address, parsed.target, scheme=parsed.scheme), parsed.address
+    raw = os.fsencode(parsed.address)  # the exact name, never re-read as a socket spec
+    return build_url(raw, parsed.target, scheme=parsed.scheme), parsed.address
 
 
 @lru_cache(maxsize=1024)
@@ -81,8 +85,9 @@ def _transport_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 class _UnixRouting:
     """State and rules shared by both clients."""
 
-    def __init__(self, allow_socket_redirects: bool) -> None:
+    def __init__(self, allow_socket_redirects: bool, names: SocketNames | None) -> None:
         self.allow_socket_redirects = allow_socket_redirects
+        self.names = names
         self.base: tuple[bytes, SocketAddress] | None = None
 
     def client_options(self, kwargs: dict[str, Any], transport: object) -> dict[str, Any]:
@@ -137,7 +142,7 @@ class _UnixRouting:
             carried = request.extensions.get(UNIX_SOCKET_EXTENSION)
             source = carried if carried is not None else parse_request_url(request.url)
             target_path = request.url.raw_path.decode("ascii")
-            source_url = build_url(source, target_path, scheme=request.url.scheme)
+            source_url = build_url(os.fsencode(source), target_path, scheme=request.url.scheme)
         target = join_url(source_url, location)
         return source, source_url, target if is_unix_url(target) else None
 
@@ -170,7 +175,7 @@ class _UnixRouting:
             return source, None, None
         try:
             if not self.allow_socket_redirects:
-                refusal = redirect_refusal(source_url, target_url)
+                refusal = redirect_refusal(source_url, target_url, self.names)
                 if refusal is not None:
                     return source, None, refusal
             return source, parse_url(target_url).address, None
@@ -192,8 +197,8 @@ class _UnixRouting:
         source, target, refusal = self.check_redirect(request, response)
         return self.finish_redirect(upstream(request, response), source, target, refusal)
 
-    @staticmethod
     def finish_redirect(
+        self,
         new: httpx.Request,
         source: SocketAddress | None,
         target: SocketAddress | None,
@@ -211,7 +216,14 @@ class _UnixRouting:
                 f"{refusal}; pass allow_socket_redirects=True to the client to allow it"
             )
         new.extensions = extensions
-        if source != target:  # the redirect leaves the socket (or enters one)
+        names = self.names
+        same = source == target or (
+            names is not None
+            and source is not None
+            and target is not None
+            and names.socket_of(source) == names.socket_of(target)
+        )
+        if not same:  # the redirect leaves the socket (or enters one)
             for name in CREDENTIAL_HEADERS:
                 new.headers.pop(name, None)
         return new
@@ -261,10 +273,13 @@ class Client(_UnixClient, httpx.Client):
         *,
         allow_socket_redirects: bool = False,
         expected_peer_uid: int | None = None,
+        sockets: Mapping[str, SocketSource] | None = None,
         **kwargs: Any,
     ) -> None:
-        routing = _UnixRouting(allow_socket_redirects)
-        transport = UnixTransport(expected_peer_uid=expected_peer_uid, **_transport_kwargs(kwargs))
+        transport = UnixTransport(
+            expected_peer_uid=expected_peer_uid, sockets=sockets, **_transport_kwargs(kwargs)
+        )
+        routing = _UnixRouting(allow_socket_redirects, transport.sockets)
         super().__init__(**routing.client_options(kwargs, transport))
         self._unix = routing
         self._unix_transport = transport
@@ -302,12 +317,13 @@ class AsyncClient(_UnixClient, httpx.AsyncClient):
         *,
         allow_socket_redirects: bool = False,
         expected_peer_uid: int | None = None,
+        sockets: Mapping[str, SocketSource] | None = None,
         **kwargs: Any,
     ) -> None:
-        routing = _UnixRouting(allow_socket_redirects)
         transport = AsyncUnixTransport(
-            expected_peer_uid=expected_peer_uid, **_transport_kwargs(kwargs)
+            expected_peer_uid=expected_peer_uid, sockets=sockets, **_transport_kwargs(kwargs)
         )
+        routing = _UnixRouting(allow_socket_redirects, transport.sockets)
         super().__init__(**routing.client_options(kwargs, transport))
         self._unix = routing
         self._unix_transport = transport

@@ -24,16 +24,23 @@ import anyio
 import httpcore
 import httpx
 
-from unixsocket_url import IDEMPOTENT_METHODS, describe_address
+from unixsocket_url import IDEMPOTENT_METHODS, SocketTarget
 
-from ._backend import AsyncUnixBackend, AsyncUnixStream, SyncUnixBackend, SyncUnixStream
+from ._backend import (
+    AsyncUnixBackend,
+    AsyncUnixStream,
+    Destination,
+    SyncUnixBackend,
+    SyncUnixStream,
+    shown,
+)
 from ._h1 import DISCONNECTED, BodyFramer, Framing, ResponseParser
 from ._peer import PEER_CREDENTIALS
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, Iterable
 
-    from unixsocket_url import PeerCredentials, SocketAddress
+    from unixsocket_url import PeerCredentials
 
     Timeouts = dict[str, Union[float, None]]
 
@@ -73,11 +80,13 @@ class Outgoing(Generic[Body_co]):
 class Connection(Generic[_Stream]):
     """One connection: its stream, its parser, and when it stops being worth reusing."""
 
-    __slots__ = ("address", "expires", "parser", "peer", "pid", "stream")
+    __slots__ = ("address", "expires", "held", "parser", "peer", "pid", "stream")
 
-    def __init__(self, stream: _Stream, address: SocketAddress) -> None:
+    def __init__(self, stream: _Stream, address: Destination) -> None:
         self.stream: _Stream = stream
         self.address = address
+        self.held = _is_held(address)
+        """A held socket's one connection: kept however many are idle, and never expired."""
         self.peer: PeerCredentials | None = stream.get_extra_info(PEER_CREDENTIALS)
         self.parser = ResponseParser(head_only=False)
         self.expires: float | None = None
@@ -113,13 +122,15 @@ class _Slots(Generic[_Stream]):
         self.max_open = limits.max_connections
         self.max_idle = limits.max_keepalive_connections
         self.expiry = limits.keepalive_expiry
-        self.idle: dict[SocketAddress, list[Connection[_Stream]]] = {}
+        self.idle: dict[Destination, list[Connection[_Stream]]] = {}
         self.idle_count = 0
         self.open = 0
+        self.held: set[SocketTarget] = set()
+        """The held sockets whose one connection is open: a request for one waits for it."""
         self.closed = False
         """Set when the transport closes: connections released after that are closed."""
 
-    def take(self, address: SocketAddress) -> Connection[_Stream] | bool:
+    def take(self, address: Destination) -> Connection[_Stream] | bool:
         """An idle connection to *address*, else whether a new one may be opened (counted)."""
         connections = self.idle.get(address)
         now = time.monotonic()
@@ -129,45 +140,71 @@ class _Slots(Generic[_Stream]):
             if not connection.stale(now):
                 return connection
             self.drop(connection)
-        if self.max_open is None or self.open < self.max_open:
+        held = address if isinstance(address, SocketTarget) and address.held else None
+        if held in self.held:
+            return False  # a held socket's one connection is in use: wait for it
+        if self.max_open is None or self.open < self.max_open or self._make_room():
             self.open += 1
+            if held is not None:
+                self.held.add(held)
             return True
-        for others in self.idle.values():  # make room: close an idle connection elsewhere
-            if others:
-                self.idle_count -= 1
-                self.drop(others.pop(0))
-                self.open += 1
-                return True
         return False
+
+    def _make_room(self) -> bool:
+        """Close an idle connection elsewhere (never a held socket's: it cannot be re-made)."""
+        for others in self.idle.values():
+            for connection in others:
+                if not connection.held:
+                    others.remove(connection)
+                    self.idle_count -= 1
+                    self.drop(connection)
+                    return True
+        return False
+
+    def unopened(self, address: Destination) -> None:
+        """A connection counted by :meth:`take` was not made after all."""
+        self.open -= 1
+        if isinstance(address, SocketTarget):
+            self.held.discard(address)
 
     def put(self, connection: Connection[_Stream]) -> None:
         """Keep *connection* idle for reuse, or close it when enough are idle already."""
-        if self.closed or (self.max_idle is not None and self.idle_count >= self.max_idle):
+        if self.closed or (
+            self.max_idle is not None and self.idle_count >= self.max_idle and not connection.held
+        ):
             self.drop(connection)
             return
-        if self.expiry is not None:
+        if self.expiry is not None and not connection.held:
             connection.expires = time.monotonic() + self.expiry
         self.idle.setdefault(connection.address, []).append(connection)
         self.idle_count += 1
 
     def drop(self, connection: Connection[_Stream]) -> None:
         connection.close_now()
-        self.open -= 1
+        self.unopened(connection.address)
 
     def clear(self) -> None:
         """Close the idle connections (those in use are closed when released)."""
         for connections in self.idle.values():
             for connection in connections:
-                connection.close_now()
-        self.open -= self.idle_count
+                self.drop(connection)
         self.idle.clear()
         self.idle_count = 0
 
+    def forget(self) -> None:
+        """In a fork's child: close the idle connections, forget those in use (the parent's)."""
+        self.clear()
+        self.open = 0
+        self.held.clear()
 
-def _pool_timeout(address: SocketAddress, limits: _Slots[Any]) -> httpcore.PoolTimeout:
+
+def _pool_timeout(address: Destination, limits: _Slots[Any]) -> httpcore.PoolTimeout:
+    if _is_held(address):
+        why = "a held socket is one connection, and another request is using it"
+    else:
+        why = f"{limits.max_open} connections open, max_connections"
     return httpcore.PoolTimeout(
-        f"timed out waiting for a connection to UNIX socket '{describe_address(address)}' "
-        f"({limits.max_open} connections open, max_connections)"
+        f"timed out waiting for a connection to UNIX socket '{shown(address)}' ({why})"
     )
 
 
@@ -182,13 +219,16 @@ def _resendable(exc: Exception, reused: bool, request: Outgoing[Any]) -> bool:
     )
 
 
-def _named(
-    exc: httpcore.RemoteProtocolError, address: SocketAddress
-) -> httpcore.RemoteProtocolError:
+def _named(exc: httpcore.RemoteProtocolError, address: Destination) -> httpcore.RemoteProtocolError:
     """*exc* as raised for the socket at *address* (its message names the socket)."""
     if str(exc) == DISCONNECTED:
         return exc  # httpcore's own words: the keep-alive race is recognised by them
-    return httpcore.RemoteProtocolError(f"{exc} (UNIX socket '{describe_address(address)}')")
+    return httpcore.RemoteProtocolError(f"{exc} (UNIX socket '{shown(address)}')")
+
+
+def _is_held(address: Destination) -> bool:
+    """Whether *address* is a held socket: one connection, which cannot be re-made."""
+    return isinstance(address, SocketTarget) and address.held
 
 
 def _backoff(attempt: int) -> float:
@@ -227,7 +267,7 @@ class SyncEngine(_Engine[SyncUnixBackend, SyncUnixStream]):
         self._pid = os.getpid()
 
     def send(
-        self, address: SocketAddress, request: Outgoing[Iterable[bytes]]
+        self, address: Destination, request: Outgoing[Iterable[bytes]]
     ) -> Connection[SyncUnixStream]:
         """Send *request*; the connection, its parser holding the response head."""
         connection, reused = self._acquire(address, request.timeouts)
@@ -275,13 +315,12 @@ class SyncEngine(_Engine[SyncUnixBackend, SyncUnixStream]):
             self._changed.notify_all()
 
     def _acquire(
-        self, address: SocketAddress, timeouts: Timeouts
+        self, address: Destination, timeouts: Timeouts
     ) -> tuple[Connection[SyncUnixStream], bool]:
         with self._changed:
             if self._pid != os.getpid():  # a fork's child: the parent's connections are not ours
                 self._pid = os.getpid()
-                self._slots.clear()
-                self._slots.open = 0
+                self._slots.forget()
             taken = self._slots.take(address)
             if taken is False:
                 timeout = timeouts.get("pool")
@@ -298,20 +337,18 @@ class SyncEngine(_Engine[SyncUnixBackend, SyncUnixStream]):
             return Connection(self._connect(address, timeouts), address), False
         except BaseException:
             with self._changed:
-                self._slots.open -= 1
+                self._slots.unopened(address)
                 self._changed.notify()
             raise
 
-    def _connect(self, address: SocketAddress, timeouts: Timeouts) -> SyncUnixStream:
+    def _connect(self, address: Destination, timeouts: Timeouts) -> SyncUnixStream:
         attempt = 0
         while True:
             try:
-                return self._backend.connect_address(
-                    address, timeouts.get("connect"), self._socket_options
-                )
+                return self._backend.connect(address, timeouts.get("connect"), self._socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 attempt += 1
-                if attempt > self._retries:
+                if attempt > self._retries or _is_held(address):
                     raise
                 time.sleep(_backoff(attempt))
 
@@ -361,7 +398,7 @@ class AsyncEngine(_Engine[AsyncUnixBackend, AsyncUnixStream]):
         self._waiters: list[anyio.Event] = []
 
     async def send(
-        self, address: SocketAddress, request: Outgoing[AsyncIterable[bytes]]
+        self, address: Destination, request: Outgoing[AsyncIterable[bytes]]
     ) -> Connection[AsyncUnixStream]:
         """Send *request*; the connection, its parser holding the response head."""
         connection, reused = await self._acquire(address, request.timeouts)
@@ -409,7 +446,7 @@ class AsyncEngine(_Engine[AsyncUnixBackend, AsyncUnixStream]):
             self._waiters.pop(0).set()
 
     async def _acquire(
-        self, address: SocketAddress, timeouts: Timeouts
+        self, address: Destination, timeouts: Timeouts
     ) -> tuple[Connection[AsyncUnixStream], bool]:
         taken = self._slots.take(address)
         if taken is False:
@@ -434,20 +471,20 @@ class AsyncEngine(_Engine[AsyncUnixBackend, AsyncUnixStream]):
         try:
             return Connection(await self._connect(address, timeouts), address), False
         except BaseException:
-            self._slots.open -= 1
+            self._slots.unopened(address)
             self._wake()
             raise
 
-    async def _connect(self, address: SocketAddress, timeouts: Timeouts) -> AsyncUnixStream:
+    async def _connect(self, address: Destination, timeouts: Timeouts) -> AsyncUnixStream:
         attempt = 0
         while True:
             try:
-                return await self._backend.connect_address(
+                return await self._backend.connect(
                     address, timeouts.get("connect"), self._socket_options
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 attempt += 1
-                if attempt > self._retries:
+                if attempt > self._retries or _is_held(address):
                     raise
                 await anyio.sleep(_backoff(attempt))
 

@@ -19,24 +19,21 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 import httpcore
 import httpx
 
-from unixsocket_url import ENCODED_PIECE, SCHEMES, UnixConnectError, normalize_address
+from unixsocket_url import ENCODED_PIECE, SCHEMES, SocketNames, SocketTarget, UnixConnectError
 
-from ._backend import AsyncUnixBackend, SyncUnixBackend, origin_host
+from ._backend import AsyncUnixBackend, Destination, SyncUnixBackend, origin_host
 from ._engine import AsyncEngine, Connection, Outgoing, SyncEngine, async_receive, receive
 from ._errors import SocketAccessDenied
 from ._h1 import framing, request_head
 from ._peer import with_peer_credentials
 from ._pool import AsyncConnectionPool, ConnectionPool
-from ._resolve import UNIX_SOCKET_EXTENSION, Decisions, resolve
+from ._resolve import UNIX_SOCKET_EXTENSION, Decisions, parse_request_url, resolve
 
 if TYPE_CHECKING:
-    import os
-    from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+    from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
     from types import TracebackType
 
-    from unixsocket_url import SocketAddress
-
-    SocketLike = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
+    from unixsocket_url import SocketAddress, SocketSource
 
 VerifyTypes = Union[ssl.SSLContext, str, bool]
 CertTypes = Union[str, tuple[str, str], tuple[str, str, str]]
@@ -105,7 +102,8 @@ class _Setup:
     def __init__(
         self,
         *,
-        socket: SocketLike | None,
+        socket: SocketSource | None,
+        sockets: Mapping[str, SocketSource] | SocketNames | None,
         verify: VerifyTypes,
         cert: CertTypes | None,
         trust_env: bool,
@@ -125,8 +123,27 @@ class _Setup:
                 "Using http2=True, but the 'h2' package is not installed. "
                 "Install it with `pip install httpx-unixsocket[http2]`."
             )
+        if socket is not None and sockets:
+            raise ValueError(
+                f"{name}(socket=..., sockets=...): socket= sends every request to one socket, "
+                "so names would never be used; pass one or the other"
+            )
         self.name = name
-        self.socket: SocketAddress | None = None if socket is None else normalize_address(socket)
+        self.target = None if socket is None else SocketTarget(socket)
+        self.socket: Destination | None = None
+        """The destination of single-socket mode (see :attr:`UnixTransport.socket`)."""
+        if self.target is not None:
+            self.socket = self.target if self.target.address is None else self.target.address
+        self.names: SocketNames | None = None
+        if sockets:
+            self.names = sockets if isinstance(sockets, SocketNames) else SocketNames(sockets)
+        held = [target.shown for target in self.targets if target.held]
+        if http2 and held:
+            raise ValueError(
+                f"{name}(http2=True) cannot use the held socket {held[0]}: a held socket "
+                "carries plain HTTP/1.1 (one connection, given once); pass a connect callable "
+                "for HTTP/2"
+            )
         self.server_hostname = server_hostname
         self.ssl_context = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
         self.decisions = Decisions()
@@ -145,10 +162,29 @@ class _Setup:
             ]
         return headers
 
+    @property
+    def targets(self) -> list[SocketTarget]:
+        """The sockets the transport was given (and owns, when held)."""
+        given = [] if self.target is None else [self.target]
+        return given + list((self.names or {}).values())
+
+    def close(self) -> None:
+        """Close the held sockets never used (the transport owns them)."""
+        if self.target is not None:
+            self.target.close()
+        if self.names is not None:
+            self.names.close()
+
     def httpcore_request(
-        self, request: httpx.Request, content: Any, scheme: bytes, address: SocketAddress
+        self, request: httpx.Request, content: Any, scheme: bytes, address: Destination
     ) -> httpcore.Request:
         url = request.url
+        if isinstance(address, SocketTarget) and address.held:
+            raise httpx.UnsupportedProtocol(
+                f"{str(url)!r} cannot go over the held socket {address.shown}: a held socket "
+                "carries plain HTTP/1.1 (no TLS, no HTTP/2); pass a connect callable for those",
+                request=request,
+            )
         extensions = dict(request.extensions)
         if "sni_hostname" not in extensions:
             hostname = self.server_hostname or ("localhost" if url.scheme in SCHEMES else url.host)
@@ -172,11 +208,16 @@ class _Setup:
         body_framing, close = framing(headers)
         return Outgoing(method, head, body, body_framing, close, timeouts)
 
-    def route(self, request: httpx.Request) -> tuple[bytes, SocketAddress]:
+    def route(self, request: httpx.Request) -> tuple[bytes, Destination]:
         scheme = request.url.scheme
         if scheme in SCHEMES:
             if self.socket is not None:
                 return SCHEMES[scheme].encode("ascii"), self.socket
+            if self.names is not None:
+                named = self.names.lookup(parse_request_url(request.url))
+                if named is not None:  # a name wins over a relative path spelt the same
+                    destination = named if named.address is None else named.address
+                    return SCHEMES[scheme].encode("ascii"), destination
             return SCHEMES[scheme].encode("ascii"), resolve(
                 request.url, request.extensions.get(UNIX_SOCKET_EXTENSION), self.decisions
             )
@@ -408,7 +449,8 @@ class _UnixTransportBase(Generic[_Pool, _Engine]):
     def __init__(
         self,
         *,
-        socket: SocketLike | None = None,
+        socket: SocketSource | None = None,
+        sockets: Mapping[str, SocketSource] | SocketNames | None = None,
         verify: VerifyTypes = True,
         cert: CertTypes | None = None,
         trust_env: bool = True,
@@ -423,6 +465,7 @@ class _UnixTransportBase(Generic[_Pool, _Engine]):
     ) -> None:
         self._setup = _Setup(
             socket=socket,
+            sockets=sockets,
             verify=verify,
             cert=cert,
             trust_env=trust_env,
@@ -431,7 +474,9 @@ class _UnixTransportBase(Generic[_Pool, _Engine]):
             server_hostname=server_hostname,
             name=type(self).__name__,
         )
-        backend: Any = self._backend_class(expected_peer_uid=expected_peer_uid)
+        backend: Any = self._backend_class(
+            expected_peer_uid=expected_peer_uid, targets=self._setup.targets
+        )
         self._pool: _Pool = self._pool_class(
             network_backend=backend,
             ssl_context=self._setup.ssl_context,
@@ -450,9 +495,20 @@ class _UnixTransportBase(Generic[_Pool, _Engine]):
         )
 
     @property
-    def socket(self) -> SocketAddress | None:
-        """The socket of single-socket mode, or ``None`` when URLs name their sockets."""
+    def socket(self) -> SocketAddress | SocketTarget | None:
+        """The socket of single-socket mode (its address; a :class:`~unixsocket_url.SocketTarget`
+        for a held socket or a connect callable), or ``None`` when URLs name their sockets."""
         return self._setup.socket
+
+    @property
+    def sockets(self) -> SocketNames | None:
+        """The registered socket names (``sockets=``), or ``None``."""
+        return self._setup.names
+
+    def _close_sockets(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+        self._setup.close()
 
 
 class UnixTransport(_UnixTransportBase[ConnectionPool, SyncEngine], httpx.BaseTransport):
@@ -503,8 +559,7 @@ class UnixTransport(_UnixTransportBase[ConnectionPool, SyncEngine], httpx.BaseTr
         )
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.close()
+        self._close_sockets()
         self._pool.close()
 
     def __enter__(self: _T) -> _T:
@@ -516,8 +571,7 @@ class UnixTransport(_UnixTransportBase[ConnectionPool, SyncEngine], httpx.BaseTr
         exc_value: BaseException | None = None,
         traceback: TracebackType | None = None,
     ) -> None:
-        if self._engine is not None:
-            self._engine.close()
+        self._close_sockets()
         with _map_exceptions(None):
             self._pool.__exit__(exc_type, exc_value, traceback)
 
@@ -560,8 +614,7 @@ class AsyncUnixTransport(
         )
 
     async def aclose(self) -> None:
-        if self._engine is not None:
-            self._engine.close()
+        self._close_sockets()
         await self._pool.aclose()
 
     async def __aenter__(self: _T) -> _T:
@@ -573,7 +626,6 @@ class AsyncUnixTransport(
         exc_value: BaseException | None = None,
         traceback: TracebackType | None = None,
     ) -> None:
-        if self._engine is not None:
-            self._engine.close()
+        self._close_sockets()
         with _map_exceptions(None):
             await self._pool.__aexit__(exc_type, exc_value, traceback)

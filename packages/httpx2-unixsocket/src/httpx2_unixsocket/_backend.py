@@ -16,15 +16,17 @@ transports map it to ``httpx2_unixsocket.SocketAccessDenied``.
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import ssl
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 import anyio
 import anyio.abc
 import anyio.lowlevel
+import anyio.to_thread
 import httpcore2
 from anyio.streams.tls import TLSAttribute, TLSStream
 
@@ -32,22 +34,36 @@ from unixsocket_url import (
     ConnectAttempt,
     PeerCredentials,
     SocketAddress,
+    SocketTarget,
     UnixConnectError,
     UnixConnectTimeout,
     describe_address,
     normalize_address,
+    peer_credentials,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
+
+Destination = Union[SocketAddress, SocketTarget]
+"""Where a connection goes, one value per socket (the pools' key): the address of a socket to
+dial (a registered name with an address included), or the :class:`SocketTarget` of a held
+socket or a connect callable."""
 
 ORIGIN_SUFFIX = ".unix-socket.invalid"
 """Ends every origin host that stands for a socket; ``.invalid`` can never resolve (RFC 2606)."""
 
 
-def origin_host(address: SocketAddress) -> bytes:
-    """The httpcore2 origin host standing for *address*: the hex of its bytes, then a suffix."""
-    raw = address.encode("utf-8", "surrogateescape") if isinstance(address, str) else address
+def origin_host(destination: Destination) -> bytes:
+    """The httpcore2 origin host standing for *destination*: the hex of an address's bytes, or
+    the identity of a target (registered with the backend), then a suffix."""
+    if isinstance(destination, SocketTarget):
+        return b"target-%x%s" % (id(destination), ORIGIN_SUFFIX.encode("ascii"))
+    raw = (
+        destination.encode("utf-8", "surrogateescape")
+        if isinstance(destination, str)
+        else destination
+    )
     return raw.hex().encode("ascii") + ORIGIN_SUFFIX.encode("ascii")
 
 
@@ -58,6 +74,65 @@ def address_of(host: str) -> SocketAddress:
             f"{host!r} is not a UNIX socket origin (the unix network backend dials only those)"
         )
     return normalize_address(bytes.fromhex(host[: -len(ORIGIN_SUFFIX)]))
+
+
+def shown(destination: Destination) -> str:
+    """*destination* for messages: ``/run/app.sock``, ``app (a held socket, fd 5)``."""
+    if isinstance(destination, SocketTarget):
+        return destination.shown
+    return describe_address(destination)
+
+
+class _Sockets:
+    """What both backends know of the sockets a transport was given: the targets that are not
+    addresses, by origin host; the registered names of addresses (shown in connect errors);
+    the server's expected user."""
+
+    def __init__(
+        self, *, expected_peer_uid: int | None = None, targets: Iterable[SocketTarget] = ()
+    ) -> None:
+        self.expected_peer_uid = expected_peer_uid
+        self._targets: dict[str, SocketTarget] = {}
+        self._names: dict[SocketAddress, str] = {}
+        for target in targets:
+            if target.address is None:
+                self._targets[origin_host(target).decode("ascii")] = target
+            elif target.name is not None:
+                self._names.setdefault(target.address, target.name)
+
+    def destination(self, host: str) -> Destination:
+        """The destination an origin host made by :func:`origin_host` stands for."""
+        return self._targets.get(host) or address_of(host)
+
+    def _attempt(self, address: SocketAddress, timeout: float | None) -> ConnectAttempt:
+        return ConnectAttempt(
+            address,
+            timeout,
+            expected_peer_uid=self.expected_peer_uid,
+            name=self._names.get(address),
+        )
+
+
+def _credentials(sock: socket.socket) -> PeerCredentials | None:
+    """The server's credentials on a socket a target gave (``None`` without SO_PEERCRED)."""
+    try:
+        return peer_credentials(sock)
+    except NotImplementedError:
+        return None
+
+
+@contextlib.contextmanager
+def _connect_errors() -> Iterator[None]:
+    """The connect procedure's errors as httpcore2's, those retrying cannot help (permission
+    denied, an unexpected server) as they are, so httpcore2's ``retries=`` skip them."""
+    try:
+        yield
+    except UnixConnectTimeout as exc:
+        raise httpcore2.ConnectTimeout(str(exc)) from exc
+    except UnixConnectError as exc:
+        if not exc.retryable:
+            raise
+        raise httpcore2.ConnectError(str(exc)) from exc
 
 
 def _is_readable(sock: socket.socket) -> bool:
@@ -95,7 +170,7 @@ class _ReadSize:
 
 
 def _extra_info(
-    info: str, sock: socket.socket, address: SocketAddress, peer: PeerCredentials | None
+    info: str, sock: socket.socket, destination: Destination, peer: PeerCredentials | None
 ) -> Any:
     """``get_extra_info`` of both streams, ``ssl_object`` aside."""
     if info == "socket":
@@ -103,7 +178,7 @@ def _extra_info(
     if info == "is_readable":
         return _is_readable(sock)
     if info == "server_addr":
-        return address
+        return sock.getpeername() if isinstance(destination, SocketTarget) else destination
     if info == "client_addr":
         return sock.getsockname()
     if info == "peer_credentials":
@@ -125,7 +200,7 @@ class SyncUnixStream(httpcore2.NetworkStream):
     """A connected (blocking) UNIX socket, or the TLS socket wrapped around it."""
 
     def __init__(
-        self, sock: socket.socket, address: SocketAddress, peer: PeerCredentials | None
+        self, sock: socket.socket, address: Destination, peer: PeerCredentials | None
     ) -> None:
         self._sock = sock
         self._address = address
@@ -183,14 +258,12 @@ class SyncUnixStream(httpcore2.NetworkStream):
         return _extra_info(info, self._sock, self._address, self._peer)
 
 
-class SyncUnixBackend(httpcore2.NetworkBackend):
+class SyncUnixBackend(_Sockets, httpcore2.NetworkBackend):
     """Dials the socket an origin host stands for; ``time.sleep`` between backlog retries.
 
-    *expected_peer_uid* refuses a socket served by another user (:class:`ConnectAttempt`).
+    *expected_peer_uid* refuses a socket served by another user (:class:`ConnectAttempt`);
+    *targets* are the sockets the transport was given (held sockets, connect callables, names).
     """
-
-    def __init__(self, *, expected_peer_uid: int | None = None) -> None:
-        self.expected_peer_uid = expected_peer_uid
 
     def connect_tcp(
         self,
@@ -200,33 +273,31 @@ class SyncUnixBackend(httpcore2.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
     ) -> httpcore2.NetworkStream:
-        return self.connect_address(address_of(host), timeout, socket_options)
+        return self.connect(self.destination(host), timeout, socket_options)
 
-    def connect_address(
+    def connect(
         self,
-        address: SocketAddress,
+        destination: Destination,
         timeout: float | None = None,
         socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
     ) -> SyncUnixStream:
-        """A connected stream to the socket at *address*."""
-        try:
-            with ConnectAttempt(
-                address, timeout, expected_peer_uid=self.expected_peer_uid
-            ) as attempt:
-                sock = attempt.run()
-        except UnixConnectTimeout as exc:
-            raise httpcore2.ConnectTimeout(str(exc)) from exc
-        except UnixConnectError as exc:
-            if not exc.retryable:
-                raise  # as is: httpcore2 retries only its own ConnectError
-            raise httpcore2.ConnectError(str(exc)) from exc
+        """A connected stream to *destination*: dialed, or from its target (a held socket
+        handed over, a connect callable called; *timeout* does not bound the callable)."""
+        with _connect_errors():
+            if isinstance(destination, SocketTarget):
+                sock = destination.open(self.expected_peer_uid)
+                peer = _credentials(sock)
+            else:
+                with self._attempt(destination, timeout) as attempt:
+                    sock = attempt.run()
+                peer = attempt.peer_credentials
         try:
             sock.setblocking(True)
             _apply_options(sock, socket_options)
         except BaseException:
             sock.close()
             raise
-        return SyncUnixStream(sock, address, attempt.peer_credentials)
+        return SyncUnixStream(sock, destination, peer)
 
     def connect_unix_socket(
         self,
@@ -308,7 +379,7 @@ class AsyncUnixStream(httpcore2.AsyncNetworkStream):
         self,
         stream: anyio.abc.ByteStream,
         sock: socket.socket,
-        address: SocketAddress,
+        address: Destination,
         peer: PeerCredentials | None,
     ) -> None:
         self._stream = stream
@@ -410,16 +481,13 @@ class AsyncUnixStream(httpcore2.AsyncNetworkStream):
         return _extra_info(info, self._sock, self._address, self._peer)
 
 
-class AsyncUnixBackend(httpcore2.AsyncNetworkBackend):
+class AsyncUnixBackend(_Sockets, httpcore2.AsyncNetworkBackend):
     """Dials the socket an origin host stands for; ``await anyio.sleep`` between backlog retries.
 
     Works on asyncio and trio (anyio picks the running one), and never busy-waits on a full
-    listen backlog, unlike ``anyio.connect_unix``. *expected_peer_uid* refuses a socket served
-    by another user (:class:`ConnectAttempt`).
+    listen backlog, unlike ``anyio.connect_unix``. *expected_peer_uid* and *targets*: see
+    :class:`SyncUnixBackend`.
     """
-
-    def __init__(self, *, expected_peer_uid: int | None = None) -> None:
-        self.expected_peer_uid = expected_peer_uid
 
     async def connect_tcp(
         self,
@@ -429,35 +497,38 @@ class AsyncUnixBackend(httpcore2.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
     ) -> httpcore2.AsyncNetworkStream:
-        return await self.connect_address(address_of(host), timeout, socket_options)
+        return await self.connect(self.destination(host), timeout, socket_options)
 
-    async def connect_address(
+    async def connect(
         self,
-        address: SocketAddress,
+        destination: Destination,
         timeout: float | None = None,
         socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
     ) -> AsyncUnixStream:
-        """A connected stream to the socket at *address*."""
+        """A connected stream to *destination*. A held socket is handed over at once; a connect
+        callable (blocking code) runs in a worker thread (``anyio.to_thread``), so the event
+        loop goes on; *timeout* does not bound it, and a cancelled request waits for it."""
         await anyio.lowlevel.checkpoint()
+        with _connect_errors():
+            if isinstance(destination, SocketTarget):
+                if destination.held:
+                    sock = destination.open(self.expected_peer_uid)
+                else:
+                    sock = await anyio.to_thread.run_sync(destination.open, self.expected_peer_uid)
+                peer = _credentials(sock)
+            else:
+                with self._attempt(destination, timeout) as attempt:
+                    while (delay := attempt.step()) is not None:
+                        await anyio.sleep(delay)
+                    sock = attempt.detach()
+                peer = attempt.peer_credentials
         try:
-            with ConnectAttempt(
-                address, timeout, expected_peer_uid=self.expected_peer_uid
-            ) as attempt:
-                while (delay := attempt.step()) is not None:
-                    await anyio.sleep(delay)
-                sock = attempt.detach()
-        except UnixConnectTimeout as exc:
-            raise httpcore2.ConnectTimeout(str(exc)) from exc
-        except UnixConnectError as exc:
-            if not exc.retryable:
-                raise  # as is: httpcore2 retries only its own ConnectError
-            raise httpcore2.ConnectError(str(exc)) from exc
-        try:
+            sock.setblocking(False)
             _apply_options(sock, socket_options)
         except BaseException:
             sock.close()
             raise
-        return AsyncUnixStream(_SocketByteStream(sock), sock, address, attempt.peer_credentials)
+        return AsyncUnixStream(_SocketByteStream(sock), sock, destination, peer)
 
     async def connect_unix_socket(
         self,
@@ -472,15 +543,15 @@ class AsyncUnixBackend(httpcore2.AsyncNetworkBackend):
         await anyio.sleep(seconds)
 
 
-def _io_message(doing: str, address: SocketAddress, exc: BaseException) -> str:
+def _io_message(doing: str, address: Destination, exc: BaseException) -> str:
     """``timed out reading from UNIX socket '/run/app.sock'`` (or the error's own words)."""
     if isinstance(exc, (TimeoutError, socket.timeout)):
         detail = "timed out"
     else:
         detail = str(exc) or type(exc).__name__
-    return f"{detail} {doing} UNIX socket '{describe_address(address)}'"
+    return f"{detail} {doing} UNIX socket '{shown(address)}'"
 
 
-def _tls_message(address: SocketAddress, exc: BaseException) -> str:
+def _tls_message(address: Destination, exc: BaseException) -> str:
     detail = str(exc) or type(exc).__name__
-    return f"TLS handshake over UNIX socket '{describe_address(address)}' failed: {detail}"
+    return f"TLS handshake over UNIX socket '{shown(address)}' failed: {detail}"
