@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ._process import STOP_TIMEOUT
+from ._process import wait_or_kill
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -45,8 +45,4 @@ def connected_server(app: str | None = None, **popen: Any) -> Iterator[socket.so
             yield parent
         finally:
             parent.close()
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            wait_or_kill(process)
