@@ -196,7 +196,26 @@ class _UnixRouting:
         """httpx2's redirect request (*upstream*) with the socket, refusal and credentials
         settled by :meth:`check_redirect` and :meth:`finish_redirect`."""
         source, target, refusal = self.check_redirect(request, response)
-        return self.finish_redirect(upstream(request, response), source, target, refusal)
+        new = self.finish_redirect(upstream(request, response), source, target, refusal)
+        authorization = request.headers.get("Authorization")
+        if (
+            authorization is not None
+            and source != target
+            and self.same_socket(source, target)
+            and new.url.scheme == request.url.scheme
+        ):  # httpx2 drops it as the host changes: a name and its socket's URL are one socket
+            new.headers.setdefault("Authorization", authorization)
+        return new
+
+    def same_socket(self, source: SocketAddress | None, target: SocketAddress | None) -> bool:
+        """Whether *source* and *target* (``None``: not a socket) are one socket, a registered
+        name being the socket it names."""
+        if source == target:
+            return True
+        names = self.names
+        if names is None or source is None or target is None:
+            return False
+        return names.socket_of(source) == names.socket_of(target)
 
     def finish_redirect(
         self,
@@ -217,14 +236,7 @@ class _UnixRouting:
                 f"{refusal}; pass allow_socket_redirects=True to the client to allow it"
             )
         new.extensions = extensions
-        names = self.names
-        same = source == target or (
-            names is not None
-            and source is not None
-            and target is not None
-            and names.socket_of(source) == names.socket_of(target)
-        )
-        if not same:  # the redirect leaves the socket (or enters one)
+        if not self.same_socket(source, target):  # the redirect leaves the socket (or enters one)
             for name in CREDENTIAL_HEADERS:
                 new.headers.pop(name, None)
         return new

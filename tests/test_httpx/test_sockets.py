@@ -1,0 +1,572 @@
+"""Sockets as users name them and sockets they hold: specs (``unix:///path``, ``@name``), names
+(``sockets={"docker": ...}`` and ``http+unix://docker/...``), held sockets (one connection,
+received over SCM_RIGHTS from a server in a child process) and connect callables; sync,
+asyncio and trio."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+import anyio
+import pytest
+from support.held import over_scm_rights
+from support.httpx_flavor import (
+    AsyncClient,
+    AsyncUnixTransport,
+    Client,
+    RedirectRefused,
+    SocketAccessDenied,
+    UnixTransport,
+    httpx,
+    peer_credentials,
+)
+from support.tcp import TCPServer
+from support.tls import tls_contexts
+
+import unixsocket_url
+from unixsocket_testutils import Connection, UnixSocketServerThread, connected_server
+from unixsocket_testutils.pytest_plugin import ScriptedServerFactory, UnixServerFactory
+from unixsocket_url import InvalidAddress, InvalidSocket, build_url
+
+LINUX = os.uname().sysname == "Linux"
+
+
+@pytest.fixture
+def held() -> Iterator[socket.socket]:
+    """A connected socket whose other end a child process serves (the demo application),
+    received as a program receives one: its descriptor passed over SCM_RIGHTS."""
+    with connected_server() as sock:
+        received = over_scm_rights(sock)
+        yield received
+        received.close()  # the client owns it: this only ends a test that failed early
+
+
+@pytest.fixture
+def tcp() -> Iterator[TCPServer]:
+    server = TCPServer()
+    yield server
+    server.close()
+
+
+def redirect_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    """``/to?url=U`` answers 302 to U; any other path, 200 with the socket and path."""
+    environ["wsgi.input"].read()
+    location = parse_qs(environ["QUERY_STRING"]).get("url", [""])[0]
+    headers = [("Content-Length", "0")]
+    if environ["PATH_INFO"] == "/to":
+        start_response("302 Found", [*headers, ("Location", location)])
+    else:
+        socket_name = unixsocket_url.describe_address(environ["unixsocket.address"])
+        start_response("200 OK", [*headers, ("X-Socket-Path", socket_name)])
+    return [b""]
+
+
+def to(url: str) -> str:
+    return "/to?url=" + quote(url, safe="")
+
+
+def info(response: httpx.Response) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(response.content)
+    return body
+
+
+# ------------------------------------------------------------------------------------- specs
+
+
+def test_socket_takes_a_spec(unix_server: UnixSocketServerThread) -> None:
+    transport = UnixTransport(socket=f"unix://{unix_server.usock}")
+    assert transport.socket == unix_server.usock
+    with httpx.Client(transport=transport) as client:
+        assert client.get("http://localhost/a").headers["x-socket-path"] == unix_server.usock
+
+
+@pytest.mark.skipif(not LINUX, reason="abstract names exist only on Linux")
+def test_socket_takes_an_abstract_name_as_at_name(
+    abstract_unix_server: UnixSocketServerThread,
+) -> None:
+    name = abstract_unix_server.usock[1:]
+    with httpx.Client(transport=UnixTransport(socket=f"@{name}")) as client:
+        assert client.get("http://localhost/").headers["x-socket-path"] == f"@{name}"
+
+
+def test_a_tcp_spec_is_refused_at_once() -> None:
+    with pytest.raises(InvalidAddress, match=r"'tcp://127\.0\.0\.1:2375' is a TCP address"):
+        UnixTransport(socket="tcp://127.0.0.1:2375")
+    with pytest.raises(InvalidAddress, match="is a TCP address"):
+        Client(sockets={"docker": "tcp://127.0.0.1:2375"})
+
+
+def test_a_relative_path_that_looks_like_a_spec_stays_a_path(
+    sockdir: str, unix_server_factory: UnixServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clients re-encode URLs: a socket parsed from one is never read again as a spec."""
+    monkeypatch.chdir(sockdir)
+    server = unix_server_factory(path=os.path.join(sockdir, "@rel.sock"))
+    with Client(base_url="http+unix://%40rel.sock/api/") as client:
+        assert client.get("http+unix://%40rel.sock/x").headers["x-socket-path"] == server.usock
+        assert client.get("y").status_code == 200
+    assert [r.target for r in server.requests] == ["/x", "/api/y"]
+
+
+# ------------------------------------------------------------------------------------- names
+
+
+def test_a_name_reaches_its_socket(unix_server: UnixSocketServerThread) -> None:
+    sockets = {"docker": f"unix://{unix_server.usock}"}
+    with Client(sockets=sockets) as client:
+        response = client.get("http+unix://docker/v1.45/containers/json")
+        assert response.headers["x-socket-path"] == unix_server.usock
+        assert response.headers["x-requested-path"] == "/v1.45/containers/json"
+        assert client.get("http+unix://DOCKER/v1.45/info").status_code == 200
+        assert response.request.headers["host"] == "docker"  # httpx's, never sent
+    with Client(sockets=sockets, base_url="http+unix://docker/v1.45") as based:
+        assert based.get("/version").headers["x-requested-path"] == "/v1.45/version"
+    assert [r.header("host") for r in unix_server.requests] == ["localhost"] * 3
+
+
+@pytest.mark.anyio
+async def test_async_a_name_reaches_its_socket(unix_server: UnixSocketServerThread) -> None:
+    async with AsyncClient(sockets={"docker": unix_server.usock}) as client:
+        response = await client.get("http+unix://docker/v1.45/containers/json")
+    assert response.headers["x-socket-path"] == unix_server.usock
+    assert [r.target for r in unix_server.requests] == ["/v1.45/containers/json"]
+
+
+def test_a_name_and_its_socket_share_a_kept_alive_connection(
+    unix_server: UnixSocketServerThread,
+) -> None:
+    with Client(sockets={"docker": unix_server.usock}) as client:
+        client.get("http+unix://docker/a")
+        client.get(unix_server.url_for("/b"))
+        client.get("http+unix://docker/c")
+    assert [r.connection_index for r in unix_server.requests] == [0, 0, 0]
+    assert unix_server.accepted_connections == 1
+
+
+def test_a_name_on_a_mounted_transport(unix_server: UnixSocketServerThread) -> None:
+    transport = UnixTransport(sockets={"app": unix_server.usock})
+    with httpx.Client(mounts={"http+unix://": transport}) as client:
+        assert client.get("http+unix://app/m").headers["x-socket-path"] == unix_server.usock
+    assert transport.sockets is not None
+    assert list(transport.sockets) == ["app"]
+
+
+def test_a_name_wins_over_a_relative_path_spelt_the_same(
+    sockdir: str, unix_server_factory: UnixServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(sockdir)
+    relative = unix_server_factory(path=os.path.join(sockdir, "docker"))
+    named = unix_server_factory()
+    with Client(sockets={"docker": named.usock}) as client:
+        assert client.get("http+unix://docker/").headers["x-socket-path"] == named.usock
+        # the relative file is still reached, as ./docker
+        assert client.get("http+unix://.%2Fdocker/").headers["x-socket-path"] == relative.usock
+    assert relative.accepted_connections == 1
+    assert named.accepted_connections == 1
+
+
+def test_connect_errors_name_the_name_and_the_socket(sockdir: str) -> None:
+    missing = os.path.join(sockdir, "docker.sock")
+    with (
+        Client(sockets={"docker": missing}) as client,
+        pytest.raises(httpx.ConnectError) as error,
+    ):
+        client.get("http+unix://docker/info")
+    assert f"cannot connect to UNIX socket 'docker ({missing})'" in str(error.value)
+    assert "no such file or directory" in str(error.value)
+
+
+@pytest.mark.skipif(not LINUX, reason="SO_PEERCRED is read on Linux only")
+def test_a_named_socket_has_peer_credentials_and_is_checked(
+    unix_server: UnixSocketServerThread,
+) -> None:
+    with Client(sockets={"app": unix_server.usock}) as client:
+        credentials = peer_credentials(client.get("http+unix://app/"))
+    assert credentials is not None
+    assert (credentials.pid, credentials.uid) == (os.getpid(), os.getuid())
+    with (
+        Client(sockets={"app": unix_server.usock}, expected_peer_uid=os.getuid() + 1) as client,
+        pytest.raises(SocketAccessDenied, match=r"'app \(.*\)'.*not by the expected uid"),
+    ):
+        client.get("http+unix://app/")
+    assert unix_server.requests[1:] == []
+
+
+def test_plain_http_is_never_routed_to_a_name(
+    tcp: TCPServer, unix_server: UnixSocketServerThread
+) -> None:
+    """A docker-compose service name is a TCP host: only http+unix:// reaches a socket."""
+    port = tcp.url.rsplit(":", 1)[1]
+    with Client(sockets={"localhost": unix_server.usock}) as client:
+        response = client.get(f"http://localhost:{port}/plain")
+    assert response.text == "ok"
+    assert [path for path, _ in tcp.seen] == ["/plain"]
+    assert unix_server.accepted_connections == 0
+
+
+def test_bad_names_are_refused_at_once(unix_server: UnixSocketServerThread) -> None:
+    with pytest.raises(ValueError, match="is not a host name"):
+        Client(sockets={"a/b": unix_server.usock})
+    with pytest.raises(ValueError, match="registered twice"):
+        UnixTransport(sockets={"app": unix_server.usock, "APP": unix_server.usock})
+    with pytest.raises(ValueError, match="pass one or the other"):
+        UnixTransport(socket=unix_server.usock, sockets={"app": unix_server.usock})
+
+
+# --------------------------------------------------------------------------------- redirects
+
+
+@pytest.fixture
+def docker_and_other(unix_server_factory: UnixServerFactory) -> dict[str, UnixSocketServerThread]:
+    return {
+        "docker": unix_server_factory(redirect_app),
+        "other": unix_server_factory(redirect_app),
+    }
+
+
+def test_a_redirect_from_tcp_to_a_name_is_refused(
+    tcp: TCPServer, docker_and_other: dict[str, UnixSocketServerThread]
+) -> None:
+    docker = docker_and_other["docker"]
+    tcp.routes["/go"] = (307, "http+unix://docker/containers/create")
+    with (
+        Client(follow_redirects=True, sockets={"docker": docker.usock}) as client,
+        pytest.raises(RedirectRefused) as refused,
+    ):
+        client.post(f"{tcp.url}/go", json={"Image": "x"})
+    assert f"into the UNIX socket 'docker ({docker.usock})'" in str(refused.value)
+    assert docker.accepted_connections == 0
+
+
+def redirect_cases(servers: dict[str, UnixSocketServerThread]) -> list[tuple[str, str | None]]:
+    """(redirect from docker to, the socket it lands on or None when refused)."""
+    docker, other = servers["docker"].usock, servers["other"].usock
+    return [
+        (build_url(docker, "/landed"), docker),  # the socket's own percent-encoded URL
+        ("/relative", docker),
+        ("http+unix://DOCKER/same-name", docker),
+        ("http+unix://other/x", None),  # another name
+        (build_url(other, "/x"), None),
+    ]
+
+
+def test_redirects_see_a_name_as_its_socket(
+    docker_and_other: dict[str, UnixSocketServerThread],
+) -> None:
+    sockets = {name: server.usock for name, server in docker_and_other.items()}
+    with Client(follow_redirects=True, sockets=sockets) as client:
+        for location, lands in redirect_cases(docker_and_other):
+            url = "http+unix://docker" + to(location)
+            if lands is None:
+                with pytest.raises(RedirectRefused, match="to a different socket"):
+                    client.get(url)
+            else:
+                response = client.get(url, headers={"Authorization": "Bearer k"})
+                assert response.headers["x-socket-path"] == lands, location
+    assert docker_and_other["other"].accepted_connections == 0
+    landed = [r for r in docker_and_other["docker"].requests if not r.path.startswith("/to")]
+    assert [r.header("authorization") for r in landed] == ["Bearer k"] * 3  # one socket
+
+
+@pytest.mark.anyio
+async def test_async_redirects_see_a_name_as_its_socket(
+    tcp: TCPServer, docker_and_other: dict[str, UnixSocketServerThread]
+) -> None:
+    sockets = {name: server.usock for name, server in docker_and_other.items()}
+    tcp.routes["/go"] = (307, "http+unix://docker/containers/create")
+    async with AsyncClient(follow_redirects=True, sockets=sockets) as client:
+        with pytest.raises(RedirectRefused, match="into the UNIX socket 'docker"):
+            await client.post(f"{tcp.url}/go", json={"Image": "x"})
+        for location, lands in redirect_cases(docker_and_other):
+            url = "http+unix://docker" + to(location)
+            if lands is None:
+                with pytest.raises(RedirectRefused, match="to a different socket"):
+                    await client.get(url)
+            else:
+                assert (await client.get(url)).headers["x-socket-path"] == lands, location
+    assert docker_and_other["other"].accepted_connections == 0
+
+
+# ------------------------------------------------------------------------------ held sockets
+
+
+def test_a_held_socket_is_the_connection(held: socket.socket) -> None:
+    with Client(sockets={"app": held}) as client:
+        for path in ("/health", "/v1/info", "/health"):
+            response = client.get(f"http+unix://app{path}")
+            assert response.status_code == 200
+        assert info(client.post("http+unix://app/echo", content=b"body"))["body"] == "body"
+        if LINUX:  # a socketpair's peer is the process that made it: this one
+            credentials = peer_credentials(response)
+            assert credentials is not None
+            assert (credentials.pid, credentials.uid) == (os.getpid(), os.getuid())
+    assert held.fileno() == -1  # the client owned it
+
+
+def test_a_held_socket_in_single_socket_mode(held: socket.socket) -> None:
+    transport = UnixTransport(socket=held)
+    assert isinstance(transport.socket, unixsocket_url.SocketTarget)
+    with httpx.Client(transport=transport, base_url="http://localhost") as client:
+        assert info(client.get("/v1/info"))["server"] == "unixsocket-testutils demo"
+        assert client.get("/health").status_code == 200
+    assert held.fileno() == -1
+
+
+@pytest.mark.anyio
+async def test_async_a_held_socket_is_the_connection(held: socket.socket) -> None:
+    async with AsyncClient(sockets={"app": held}) as client:
+        for path in ("/health", "/v1/info"):
+            assert (await client.get(f"http+unix://app{path}")).status_code == 200
+        response = await client.post("http+unix://app/echo", content=b"x" * 200_000)
+        assert len(info(response)["body"]) == 200_000
+    assert held.fileno() == -1
+
+
+def test_a_closed_held_socket_is_a_connect_error_naming_it(held: socket.socket) -> None:
+    fd = held.fileno()
+    with Client(sockets={"app": held}) as client:
+        client.get("http+unix://app/health", headers={"Connection": "close"})
+        for _ in range(2):  # every later request, and at once: nothing to retry
+            with pytest.raises(httpx.ConnectError) as error:
+                client.get("http+unix://app/health")
+            assert not isinstance(error.value, SocketAccessDenied)
+            assert f"cannot reconnect to app (a held socket, fd {fd})" in str(error.value)
+
+
+def test_a_held_socket_its_peer_closed_while_idle() -> None:
+    ours, theirs = socket.socketpair()
+    server_side = threading.Thread(target=answer_once_then_close, args=(theirs,))
+    server_side.start()
+    with Client(sockets={"app": ours}) as client:
+        assert client.get("http+unix://app/").text == "Hello world!"
+        server_side.join(5)
+        with pytest.raises(httpx.ConnectError, match="cannot reconnect to app"):
+            client.get("http+unix://app/")
+
+
+def answer_once_then_close(sock: socket.socket) -> None:
+    """Answer one request on *sock* (a kept-alive answer), then close it: the peer goes away
+    while the client's connection is idle."""
+    with sock, sock.makefile("rb") as reader:
+        while reader.readline() not in (b"\r\n", b""):
+            pass
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nHello world!")
+
+
+@pytest.mark.anyio
+async def test_async_a_closed_held_socket_is_a_connect_error_naming_it(
+    held: socket.socket,
+) -> None:
+    async with AsyncClient(sockets={"app": held}) as client:
+        await client.get("http+unix://app/health", headers={"Connection": "close"})
+        with pytest.raises(httpx.ConnectError, match=r"cannot reconnect to app \(a held socket"):
+            await client.get("http+unix://app/health")
+
+
+def test_requests_wait_for_the_held_connection(held: socket.socket) -> None:
+    with Client(sockets={"app": held}) as client:
+        with client.stream("GET", "http+unix://app/stream?lines=3") as streaming:
+            with pytest.raises(httpx.PoolTimeout, match="a held socket is one connection"):
+                client.get("http+unix://app/health", timeout=httpx.Timeout(5, pool=0.2))
+            lines = streaming.read().splitlines()
+        assert len(lines) == 3
+        started = threading.Event()
+        bodies: list[bytes] = []
+
+        def hold_then_read() -> None:
+            with client.stream("GET", "http+unix://app/stream?lines=50") as response:
+                started.set()
+                time.sleep(0.3)
+                bodies.append(response.read())
+
+        holder = threading.Thread(target=hold_then_read)
+        holder.start()
+        started.wait(5)
+        waited = time.monotonic()
+        assert client.get("http+unix://app/health").json() == {"status": "ok"}
+        assert time.monotonic() - waited > 0.2  # it waited for the other request to finish
+        holder.join(5)
+    assert len(bodies[0].splitlines()) == 50  # whole: nothing interleaved
+
+
+@pytest.mark.anyio
+async def test_async_requests_wait_for_the_held_connection(held: socket.socket) -> None:
+    async with AsyncClient(sockets={"app": held}) as client:
+        bodies: list[bytes] = []
+        started = anyio.Event()
+
+        async def hold_then_read() -> None:
+            async with client.stream("GET", "http+unix://app/stream?lines=50") as response:
+                started.set()
+                await anyio.sleep(0.3)
+                bodies.append(await response.aread())
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(hold_then_read)
+            await started.wait()
+            with pytest.raises(httpx.PoolTimeout, match="a held socket is one connection"):
+                await client.get("http+unix://app/health", timeout=httpx.Timeout(5, pool=0.1))
+            assert (await client.get("http+unix://app/health")).json() == {"status": "ok"}
+        assert len(bodies[0].splitlines()) == 50
+
+
+def test_limits_never_close_a_held_connection(held: socket.socket) -> None:
+    limits = httpx.Limits(max_keepalive_connections=0, keepalive_expiry=0.01)
+    with Client(sockets={"app": held}, limits=limits) as client:
+        for _ in range(3):
+            assert client.get("http+unix://app/health").status_code == 200
+            time.sleep(0.02)
+
+
+def test_a_held_socket_never_used_is_closed_with_the_client(held: socket.socket) -> None:
+    with Client(sockets={"app": held}):
+        pass
+    assert held.fileno() == -1
+
+
+@pytest.mark.anyio
+async def test_async_a_held_socket_never_used_is_closed_with_the_client(
+    held: socket.socket,
+) -> None:
+    transport = AsyncUnixTransport(socket=held)
+    await transport.aclose()
+    assert held.fileno() == -1
+
+
+@pytest.mark.skipif(not LINUX, reason="SO_PEERCRED is read on Linux only")
+def test_a_held_socket_served_by_another_user_is_refused(held: socket.socket) -> None:
+    with Client(sockets={"app": held}, expected_peer_uid=os.getuid() + 1) as client:
+        with pytest.raises(SocketAccessDenied, match=r"'app \(a held socket, fd \d+\)'.*uid"):
+            client.get("http+unix://app/health")
+        assert held.fileno() == -1  # closed before a byte was sent
+        with pytest.raises(httpx.ConnectError, match="cannot reconnect"):
+            client.get("http+unix://app/health")
+
+
+@pytest.mark.parametrize(
+    ("family", "kind", "says"),
+    [
+        (socket.AF_UNIX, socket.SOCK_STREAM, "is not connected"),
+        (socket.AF_UNIX, socket.SOCK_DGRAM, "is SOCK_DGRAM"),
+        (socket.AF_INET, socket.SOCK_STREAM, "is AF_INET, not an AF_UNIX socket"),
+    ],
+    ids=["unconnected", "datagram", "tcp"],
+)
+def test_unusable_sockets_are_refused_at_once(
+    family: socket.AddressFamily, kind: socket.SocketKind, says: str
+) -> None:
+    with socket.socket(family, kind) as sock:
+        with pytest.raises(InvalidSocket, match=re.escape(f"socket 'app' {says}")):
+            Client(sockets={"app": sock})
+        with pytest.raises(InvalidSocket, match=says):
+            AsyncUnixTransport(socket=sock)
+
+
+def test_a_held_socket_carries_plain_http_only(held: socket.socket) -> None:
+    with pytest.raises(ValueError, match=r"http2=True\) cannot use the held socket app"):
+        Client(sockets={"app": held}, http2=True)
+    with Client(sockets={"app": held}) as client:
+        with pytest.raises(httpx.UnsupportedProtocol, match=r"plain HTTP/1\.1"):
+            client.get("https+unix://app/health")
+        assert client.get("http+unix://app/health").status_code == 200
+
+
+# -------------------------------------------------------------------------- connect callables
+
+
+class Dialer:
+    """A connect callable: each call connects to *path* and passes the socket over SCM_RIGHTS,
+    as a privileged helper would; it records the threads it was called on."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.threads: list[int] = []
+
+    def __call__(self) -> socket.socket:
+        self.threads.append(threading.get_ident())
+        return over_scm_rights(unixsocket_url.connect(self.path))
+
+
+def test_a_connect_callable_makes_kept_alive_connections(
+    unix_server: UnixSocketServerThread,
+) -> None:
+    dial = Dialer(unix_server.usock)
+    limits = httpx.Limits(max_connections=2)
+    with Client(sockets={"helper": dial}, limits=limits) as client:
+        for path in ("/a", "/b", "/c"):
+            assert client.get(f"http+unix://helper{path}").status_code == 200
+        with contextlib.ExitStack() as streams:
+            for _ in range(2):
+                streams.enter_context(client.stream("GET", "http+unix://helper/s"))
+            with pytest.raises(httpx.PoolTimeout):
+                client.get("http+unix://helper/d", timeout=httpx.Timeout(5, pool=0.1))
+    assert len(dial.threads) == 2  # one kept-alive connection, then a second for the streams
+    assert unix_server.accepted_connections == 2
+
+
+@pytest.mark.anyio
+async def test_async_a_connect_callable_runs_in_a_worker_thread(
+    unix_server: UnixSocketServerThread,
+) -> None:
+    dial = Dialer(unix_server.usock)
+    async with AsyncClient(sockets={"helper": dial}) as client:
+        for path in ("/a", "/b"):
+            assert (await client.get(f"http+unix://helper{path}")).status_code == 200
+    assert len(dial.threads) == 1
+    assert dial.threads[0] != threading.get_ident()  # the event loop went on meanwhile
+
+
+def refuse() -> socket.socket:
+    raise RuntimeError("the helper is not running")
+
+
+def test_a_connect_callable_s_error_is_a_connect_error_saying_it() -> None:
+    with (
+        Client(sockets={"helper": refuse}) as client,
+        pytest.raises(httpx.ConnectError) as error,
+    ):
+        client.get("http+unix://helper/")
+    message = str(error.value)
+    assert "cannot connect to helper (connect callable " in message
+    assert "refuse): it raised " in message
+    assert "RuntimeError('the helper is not running')" in message
+
+
+@pytest.mark.anyio
+async def test_async_a_connect_callable_s_error_is_a_connect_error_saying_it() -> None:
+    def denied() -> socket.socket:
+        raise PermissionError(13, "the helper says no")
+
+    async with AsyncClient(sockets={"helper": denied}) as client:
+        with pytest.raises(SocketAccessDenied, match="the helper says no"):
+            await client.get("http+unix://helper/")
+
+
+def test_tls_over_a_connect_callable(
+    scripted_server_factory: ScriptedServerFactory, tmp_path: Path
+) -> None:
+    context, _, ca = tls_contexts(str(tmp_path))
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+
+    def behaviour(conn: Connection) -> None:
+        while conn.read_head() is not None:
+            conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret")
+
+    server = scripted_server_factory(behaviour=behaviour, ssl_context=context)
+    dial = Dialer(os.fsdecode(server.address))
+    with Client(sockets={"secure": dial}, verify=trusting) as client:
+        for _ in range(2):
+            assert client.get("https+unix://secure/").text == "secret"
+    assert len(dial.threads) == 1
