@@ -333,10 +333,17 @@ async def test_async_a_held_socket_is_the_connection(held: socket.socket) -> Non
     assert held.fileno() == -1
 
 
-def test_a_closed_held_socket_is_a_connect_error_naming_it(held: socket.socket) -> None:
+@pytest.mark.parametrize(
+    ("method", "headers"), [("GET", {"Connection": "close"}), ("HEAD", {})], ids=["close", "head"]
+)
+def test_a_closed_held_socket_is_a_connect_error_naming_it(
+    held: socket.socket, method: str, headers: dict[str, str]
+) -> None:
+    """Closed by its peer after ``Connection: close``, or by the client after a response to
+    ``HEAD`` (whose connection is never reused): either way, gone for good."""
     fd = held.fileno()
     with Client(sockets={"app": held}) as client:
-        client.get("http+unix://app/health", headers={"Connection": "close"})
+        assert client.request(method, "http+unix://app/health", headers=headers).is_success
         for _ in range(2):  # every later request, and at once: nothing to retry
             with pytest.raises(httpx.ConnectError) as error:
                 client.get("http+unix://app/health")

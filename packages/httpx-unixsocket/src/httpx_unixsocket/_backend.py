@@ -6,6 +6,9 @@ connections inside one pool; the backend turns the token back into the address a
 through :class:`unixsocket_url.ConnectAttempt` (long paths, abstract names, a full listen backlog
 retried with a bounded back-off, errors naming the socket, nothing left open on failure).
 
+A held socket or a connect callable (:class:`unixsocket_url.SocketTarget`) has an origin host
+of its own, registered with the backend, which opens the target instead of dialing.
+
 Each stream answers ``get_extra_info("peer_credentials")`` with the server's
 :class:`~unixsocket_url.PeerCredentials`. A connect error that retrying cannot help (permission
 denied, a server run by an unexpected user) is raised as the :class:`UnixConnectError` itself,

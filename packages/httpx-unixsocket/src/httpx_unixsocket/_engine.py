@@ -9,8 +9,9 @@ error, as httpcore does. An idle connection that turned readable (closed by the 
 stray bytes) is never reused. A reused connection closed under a request before any byte of
 the response (the keep-alive race) gets the request sent once more when it is idempotent with a
 replayable body. In a fork's child, the parent's connections are closed (this process's
-descriptors only) and forgotten. Errors are httpcore's exceptions, which the transports map to
-httpx's.
+descriptors only) and forgotten. A held socket is one connection: a request for it waits while
+it is in use, the limits never close it, and once it is gone it is never redialed. Errors are
+httpcore's exceptions, which the transports map to httpx's.
 """
 
 from __future__ import annotations

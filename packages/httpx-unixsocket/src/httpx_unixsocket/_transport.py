@@ -516,7 +516,11 @@ class UnixTransport(_UnixTransportBase[ConnectionPool, SyncEngine], httpx.BaseTr
 
     Mount it (``httpx.Client(mounts={"http+unix://": UnixTransport()})``) or let
     :class:`httpx_unixsocket.Client` do it. With *socket*, every request goes to that socket
-    whatever its URL, ``http://`` ones included (like httpx's ``uds=``). The other options are
+    whatever its URL, ``http://`` ones included (like httpx's ``uds=``). *sockets* maps names to
+    sockets: ``http+unix://docker/...`` reaches the one named ``docker``. A socket is a spec
+    (``unix:///path``, a path, ``@abstract``), a connected socket the transport takes over (one
+    connection: requests wait for it; plain HTTP/1.1 only), or a connect callable (called for
+    each new connection); see :class:`unixsocket_url.SocketTarget`. The other options are
     those of :class:`httpx.HTTPTransport`; *server_hostname* is the name a TLS certificate is
     checked against (default ``localhost``; a request's ``sni_hostname`` extension wins), and
     *trust_env* only affects ``SSL_CERT_FILE``/``SSL_CERT_DIR``: proxies never apply.

@@ -4,7 +4,9 @@
 ``Client`` / ``AsyncClient`` are httpx2 clients that also send ``http+unix://`` and
 ``https+unix://`` URLs (socket name case kept, proxies bypassed, redirects into sockets refused);
 ``UnixTransport`` / ``AsyncUnixTransport`` are the transports to mount on any httpx2 client, or to
-point at one socket (``socket=``). Sync, asyncio and trio.
+point at one socket (``socket=``). ``sockets=`` names sockets (``http+unix://docker/...``); a
+socket may be a spec, a connected socket the client takes over, or a connect callable. Sync,
+asyncio and trio.
 """
 
 from ._client import AsyncClient as AsyncClient

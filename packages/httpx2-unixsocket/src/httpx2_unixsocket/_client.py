@@ -278,7 +278,10 @@ class Client(_UnixClient, httpx2.Client):
     in httpx2. *allow_socket_redirects* lets redirects into a socket from elsewhere, or to another
     socket, be followed (credentials are stripped all the same). *expected_peer_uid* goes to
     the UNIX transport: a socket served by another user raises :class:`SocketAccessDenied`
-    before any byte of the request is sent (Linux only).
+    before any byte of the request is sent (Linux only). *sockets* registers socket names
+    (``{"docker": "unix:///var/run/docker.sock"}``: ``http+unix://docker/...``), whose values
+    may also be connected sockets the client takes over, or connect callables (see
+    :class:`UnixTransport`); redirects see a name as its socket.
     """
 
     def __init__(
