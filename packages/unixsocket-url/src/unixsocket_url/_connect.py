@@ -69,11 +69,7 @@ class ConnectAttempt:
                 f"cannot connect to a UNIX socket: CPython on {sys.platform} has no AF_UNIX "
                 "sockets (Windows' own AF_UNIX is not exposed to Python)",
             )
-        if expected_peer_uid is not None and not PEERCRED_SUPPORTED:
-            raise NotImplementedError(
-                f"expected_peer_uid needs SO_PEERCRED, which is read on Linux only, not on "
-                f"{sys.platform}"
-            )
+        require_peer_checks(expected_peer_uid)
         self.address: SocketAddress = normalize_address(address)
         self.timeout = timeout
         self.expected_peer_uid = expected_peer_uid
@@ -236,6 +232,15 @@ def connect(
         address, timeout, expected_peer_uid=expected_peer_uid, name=name
     ) as attempt:
         return attempt.run()
+
+
+def require_peer_checks(expected_peer_uid: int | None) -> None:
+    """:class:`NotImplementedError` for an *expected_peer_uid* where peers cannot be checked."""
+    if expected_peer_uid is not None and not PEERCRED_SUPPORTED:
+        raise NotImplementedError(
+            f"expected_peer_uid needs SO_PEERCRED, which is read on Linux only, not on "
+            f"{sys.platform}"
+        )
 
 
 def check_peer(

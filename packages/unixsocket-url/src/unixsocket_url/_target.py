@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Callable, Union, cast
 
 from ._address import SocketLike, describe_address
-from ._connect import check_peer
+from ._connect import check_peer, require_peer_checks
 from ._errors import InvalidSocket, SocketAddress, UnixConnectError
 from ._spec import parse_socket
 
@@ -68,6 +68,7 @@ class SocketTarget:
         :class:`ConnectAttempt` does (Linux only: :class:`NotImplementedError` elsewhere). For
         an address, dial it with :class:`ConnectAttempt` instead (a ``ValueError`` here).
         """
+        require_peer_checks(expected_peer_uid)
         sock = self._open()
         if expected_peer_uid is not None:
             try:
