@@ -577,3 +577,22 @@ def test_tls_over_a_connect_callable(
         for _ in range(2):
             assert client.get("https+unix://secure/").text == "secret"
     assert len(dial.threads) == 1
+
+
+@pytest.mark.anyio
+async def test_async_a_request_cancelled_during_a_connect_callable_sends_nothing(
+    unix_server: UnixSocketServerThread,
+) -> None:
+    made: list[socket.socket] = []
+
+    def slow() -> socket.socket:
+        time.sleep(0.3)
+        made.append(unixsocket_url.connect(unix_server.usock))
+        return made[-1]
+
+    async with AsyncClient(sockets={"helper": slow}) as client:
+        with anyio.move_on_after(0.05) as scope:
+            await client.get("http+unix://helper/")
+        assert scope.cancelled_caught
+        assert made[0].fileno() == -1  # closed once the callable returned
+    assert unix_server.requests == []

@@ -509,14 +509,15 @@ class AsyncUnixBackend(_Sockets, httpcore.AsyncNetworkBackend):
     ) -> AsyncUnixStream:
         """A connected stream to *destination*. A held socket is handed over at once; a connect
         callable (blocking code) runs in a worker thread (``anyio.to_thread``), so the event
-        loop goes on; *timeout* does not bound it, and a cancelled request waits for it."""
+        loop goes on; *timeout* does not bound it. A request cancelled meanwhile waits for it,
+        then closes the socket it returned."""
         await anyio.lowlevel.checkpoint()
         with _connect_errors():
             if isinstance(destination, SocketTarget):
                 if destination.held:
                     sock = destination.open(self.expected_peer_uid)
                 else:
-                    sock = await anyio.to_thread.run_sync(destination.open, self.expected_peer_uid)
+                    sock = await _open_in_thread(destination, self.expected_peer_uid)
                 peer = _credentials(sock)
             else:
                 with self._attempt(destination, timeout) as attempt:
@@ -543,6 +544,17 @@ class AsyncUnixBackend(_Sockets, httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await anyio.sleep(seconds)
+
+
+async def _open_in_thread(target: SocketTarget, expected_peer_uid: int | None) -> socket.socket:
+    """``target.open()`` in a worker thread; its socket closed if the task was cancelled."""
+    sock = await anyio.to_thread.run_sync(target.open, expected_peer_uid)
+    try:
+        await anyio.lowlevel.checkpoint()  # a cancellation that came meanwhile lands here
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def _io_message(doing: str, address: Destination, exc: BaseException) -> str:
