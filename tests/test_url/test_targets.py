@@ -6,6 +6,7 @@ import errno
 import os
 import socket
 import sys
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -168,3 +169,27 @@ def test_open_checks_the_peer_as_a_dialed_socket_is_checked(
     other[1].close()
     with pytest.raises(UnixConnectError, match="cannot reconnect"):
         target.open()
+
+
+def test_a_held_socket_is_not_handed_over_in_a_forked_child(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    target = SocketTarget(pair[0], "app")
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # 3.12+ warns when threads exist; the child only reads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            target.open()
+        except UnixConnectError as exc:
+            os.write(write_end, str(exc).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        said = pipe.read().decode()
+    os.waitpid(pid, 0)
+    assert said.startswith("cannot use app (a held socket, fd ")
+    assert "in a forked child process" in said
+    assert target.open() is pair[0]  # the parent's, still

@@ -3,6 +3,7 @@ and the names a client registers for them (``http+unix://docker/...``)."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import threading
@@ -33,7 +34,7 @@ class SocketTarget:
     connection for the sources a flavor cannot dial itself; every error names the target.
     """
 
-    __slots__ = ("_dial", "_held", "_lock", "address", "held", "name", "shown")
+    __slots__ = ("_dial", "_held", "_lock", "_pid", "address", "held", "name", "shown")
 
     def __init__(self, source: SocketSource, name: str | None = None) -> None:
         self.name = name
@@ -41,6 +42,7 @@ class SocketTarget:
         self._held: socket.socket | None = None
         self._dial: Dialer | None = None
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         if isinstance(source, socket.socket):
             check_held_socket(source, name)
             self._held = source
@@ -62,7 +64,8 @@ class SocketTarget:
         """A connected, blocking socket from a held socket or a connect callable.
 
         A held socket is handed over once; after that (its connection was closed) this raises
-        :class:`UnixConnectError` saying it cannot be re-made. A connect callable's exception is
+        :class:`UnixConnectError` saying it cannot be re-made, as it does in a process forked
+        from the one that was given the socket (the two would share one connection). A connect callable's exception is
         raised as :class:`UnixConnectError` with its message. With *expected_peer_uid*, a socket
         served by another user is closed and :class:`UnexpectedPeer` raised, as
         :class:`ConnectAttempt` does (Linux only: :class:`NotImplementedError` elsewhere). For
@@ -83,6 +86,13 @@ class SocketTarget:
             return self._call_dialer(self._dial)
         if not self.held:
             raise ValueError(f"{self.shown} is an address: dial it with ConnectAttempt")
+        if os.getpid() != self._pid:
+            raise UnixConnectError(
+                self.name or "",
+                None,
+                f"cannot use {self.shown} in a forked child process: a held socket is one "
+                "connection, the parent's; give the child a socket of its own",
+            )
         with self._lock:
             sock, self._held = self._held, None
         if sock is None:
