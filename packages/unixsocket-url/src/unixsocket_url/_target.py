@@ -65,11 +65,12 @@ class SocketTarget:
 
         A held socket is handed over once; after that (its connection was closed) this raises
         :class:`UnixConnectError` saying it cannot be re-made, as it does in a process forked
-        from the one that was given the socket (the two would share one connection). A connect callable's exception is
-        raised as :class:`UnixConnectError` with its message. With *expected_peer_uid*, a socket
-        served by another user is closed and :class:`UnexpectedPeer` raised, as
-        :class:`ConnectAttempt` does (Linux only: :class:`NotImplementedError` elsewhere). For
-        an address, dial it with :class:`ConnectAttempt` instead (a ``ValueError`` here).
+        from the one given the socket (the two would share one connection). A connect
+        callable's exception is raised as :class:`UnixConnectError` with its message. With
+        *expected_peer_uid*, a socket served by another user is closed and
+        :class:`UnexpectedPeer` raised, as :class:`ConnectAttempt` does (Linux only:
+        :class:`NotImplementedError` elsewhere). For an address, dial it with
+        :class:`ConnectAttempt` instead (a ``ValueError`` here).
         """
         require_peer_checks(expected_peer_uid)
         sock = self._open()
