@@ -5,15 +5,16 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import sys
 import warnings
 from collections.abc import Iterator
 
 import pytest
 
 from unixsocket_url import (
+    ConnectAttempt,
     InvalidAddress,
     InvalidSocket,
+    PeerCredentials,
     SocketNames,
     SocketTarget,
     UnexpectedPeer,
@@ -23,8 +24,7 @@ from unixsocket_url import (
     redirect_refusal,
     same_socket,
 )
-
-PEERCRED = sys.platform.startswith("linux")
+from unixsocket_url._peer import SUPPORTED as PEERCRED_SUPPORTED
 
 
 @pytest.fixture
@@ -155,22 +155,6 @@ def test_socket_of_is_one_key_per_socket(pair: tuple[socket.socket, socket.socke
     assert names.socket_of(b"docker") == b"docker"  # bytes are never read as a name
 
 
-@pytest.mark.skipif(not PEERCRED, reason="SO_PEERCRED is read on Linux only")
-def test_open_checks_the_peer_as_a_dialed_socket_is_checked(
-    pair: tuple[socket.socket, socket.socket],
-) -> None:
-    assert SocketTarget(pair[0]).open(expected_peer_uid=os.getuid()) is pair[0]
-    other = socket.socketpair()
-    target = SocketTarget(other[0], "app")
-    with pytest.raises(UnexpectedPeer, match=r"'app \(a held socket, fd \d+\)'.*not by the") as exc:
-        target.open(expected_peer_uid=os.getuid() + 1)
-    assert exc.value.peer.uid == os.getuid()
-    assert other[0].fileno() == -1  # closed: nothing can be sent to it
-    other[1].close()
-    with pytest.raises(UnixConnectError, match="cannot reconnect"):
-        target.open()
-
-
 def test_a_held_socket_is_not_handed_over_in_a_forked_child(
     pair: tuple[socket.socket, socket.socket],
 ) -> None:
@@ -193,3 +177,41 @@ def test_a_held_socket_is_not_handed_over_in_a_forked_child(
     assert said.startswith("cannot use app (a held socket, fd ")
     assert "in a forked child process" in said
     assert target.open() is pair[0]  # the parent's, still
+
+
+def test_an_attempt_hands_over_a_held_socket_with_its_peer_checked(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    attempt = ConnectAttempt(SocketTarget(pair[0], "app"), 2.5)
+    assert attempt.run() is pair[0]
+    assert pair[0].gettimeout() == 2.5
+    if PEERCRED_SUPPORTED:
+        assert attempt.peer_credentials == PeerCredentials(os.getpid(), os.getuid(), os.getgid())
+
+
+@pytest.mark.skipif(not PEERCRED_SUPPORTED, reason="SO_PEERCRED is read on Linux only")
+def test_an_unexpected_peer_of_a_held_socket_is_refused_naming_it(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    target = SocketTarget(pair[0], "app")
+    with pytest.raises(UnexpectedPeer, match=r"'app \(a held socket, fd \d+\)': it is served by"):
+        ConnectAttempt(target, expected_peer_uid=os.getuid() + 1).run()
+    assert pair[0].fileno() == -1
+    with pytest.raises(UnixConnectError, match="cannot reconnect to app"):
+        ConnectAttempt(target).run()
+
+
+def test_an_attempt_opens_a_connect_callable_each_time(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    made = [pair[0]]
+    target = SocketTarget(made.pop, "helper")
+    assert ConnectAttempt(target).run() is pair[0]
+    with pytest.raises(UnixConnectError, match=r"cannot connect to helper \(connect callable"):
+        ConnectAttempt(target).run()
+
+
+def test_an_attempt_dials_a_named_address_under_its_name(sockdir: str) -> None:
+    target = SocketNames({"docker": f"unix://{sockdir}/missing.sock"})["docker"]
+    with pytest.raises(UnixConnectError, match=rf"'docker \({sockdir}/missing.sock\)': no such"):
+        ConnectAttempt(target).run()

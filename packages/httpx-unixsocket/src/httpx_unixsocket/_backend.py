@@ -41,7 +41,6 @@ from unixsocket_url import (
     UnixConnectTimeout,
     describe_address,
     normalize_address,
-    peer_credentials,
 )
 
 if TYPE_CHECKING:
@@ -106,21 +105,13 @@ class _Sockets:
         """The destination an origin host made by :func:`origin_host` stands for."""
         return self._targets.get(host) or address_of(host)
 
-    def _attempt(self, address: SocketAddress, timeout: float | None) -> ConnectAttempt:
+    def _attempt(self, destination: Destination, timeout: float | None) -> ConnectAttempt:
+        """The connect procedure for *destination*: an address dialed under its registered
+        name, or a held socket or connect callable opened; the peer checked either way."""
+        name = None if isinstance(destination, SocketTarget) else self._names.get(destination)
         return ConnectAttempt(
-            address,
-            timeout,
-            expected_peer_uid=self.expected_peer_uid,
-            name=self._names.get(address),
+            destination, timeout, expected_peer_uid=self.expected_peer_uid, name=name
         )
-
-
-def _credentials(sock: socket.socket) -> PeerCredentials | None:
-    """The server's credentials on a socket a target gave (``None`` without SO_PEERCRED)."""
-    try:
-        return peer_credentials(sock)
-    except NotImplementedError:
-        return None
 
 
 @contextlib.contextmanager
@@ -285,21 +276,15 @@ class SyncUnixBackend(_Sockets, httpcore.NetworkBackend):
     ) -> SyncUnixStream:
         """A connected stream to *destination*: dialed, or from its target (a held socket
         handed over, a connect callable called; *timeout* does not bound the callable)."""
-        with _connect_errors():
-            if isinstance(destination, SocketTarget):
-                sock = destination.open(self.expected_peer_uid)
-                peer = _credentials(sock)
-            else:
-                with self._attempt(destination, timeout) as attempt:
-                    sock = attempt.run()
-                peer = attempt.peer_credentials
+        with _connect_errors(), self._attempt(destination, timeout) as attempt:
+            sock = attempt.run()
         try:
             sock.setblocking(True)
             _apply_options(sock, socket_options)
         except BaseException:
             sock.close()
             raise
-        return SyncUnixStream(sock, destination, peer)
+        return SyncUnixStream(sock, destination, attempt.peer_credentials)
 
     def connect_unix_socket(
         self,
@@ -512,26 +497,20 @@ class AsyncUnixBackend(_Sockets, httpcore.AsyncNetworkBackend):
         loop goes on; *timeout* does not bound it. A request cancelled meanwhile waits for it,
         then closes the socket it returned."""
         await anyio.lowlevel.checkpoint()
-        with _connect_errors():
-            if isinstance(destination, SocketTarget):
-                if destination.held:
-                    sock = destination.open(self.expected_peer_uid)
-                else:
-                    sock = await _open_in_thread(destination, self.expected_peer_uid)
-                peer = _credentials(sock)
-            else:
-                with self._attempt(destination, timeout) as attempt:
-                    while (delay := attempt.step()) is not None:
-                        await anyio.sleep(delay)
-                    sock = attempt.detach()
-                peer = attempt.peer_credentials
+        with _connect_errors(), self._attempt(destination, timeout) as attempt:
+            if isinstance(destination, SocketTarget) and not destination.held:
+                await anyio.to_thread.run_sync(attempt.step)
+                await anyio.lowlevel.checkpoint()  # cancelled meanwhile: the attempt closes it
+            while (delay := attempt.step()) is not None:
+                await anyio.sleep(delay)
+            sock = attempt.detach()
         try:
             sock.setblocking(False)
             _apply_options(sock, socket_options)
         except BaseException:
             sock.close()
             raise
-        return AsyncUnixStream(_SocketByteStream(sock), sock, destination, peer)
+        return AsyncUnixStream(_SocketByteStream(sock), sock, destination, attempt.peer_credentials)
 
     async def connect_unix_socket(
         self,
@@ -544,17 +523,6 @@ class AsyncUnixBackend(_Sockets, httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await anyio.sleep(seconds)
-
-
-async def _open_in_thread(target: SocketTarget, expected_peer_uid: int | None) -> socket.socket:
-    """``target.open()`` in a worker thread; its socket closed if the task was cancelled."""
-    sock = await anyio.to_thread.run_sync(target.open, expected_peer_uid)
-    try:
-        await anyio.lowlevel.checkpoint()  # a cancellation that came meanwhile lands here
-    except BaseException:
-        sock.close()
-        raise
-    return sock
 
 
 def _io_message(doing: str, address: Destination, exc: BaseException) -> str:

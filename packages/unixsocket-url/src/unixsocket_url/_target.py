@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from typing import Callable, Union, cast
 
 from ._address import SocketLike, describe_address
-from ._connect import check_peer, require_peer_checks
 from ._errors import InvalidSocket, SocketAddress, UnixConnectError
 from ._spec import parse_socket
 
@@ -60,29 +59,15 @@ class SocketTarget:
     def __repr__(self) -> str:
         return f"<SocketTarget {self.shown}>"
 
-    def open(self, expected_peer_uid: int | None = None) -> socket.socket:
+    def open(self) -> socket.socket:
         """A connected, blocking socket from a held socket or a connect callable.
 
         A held socket is handed over once; after that (its connection was closed) this raises
         :class:`UnixConnectError` saying it cannot be re-made, as it does in a process forked
         from the one given the socket (the two would share one connection). A connect
-        callable's exception is raised as :class:`UnixConnectError` with its message. With
-        *expected_peer_uid*, a socket served by another user is closed and
-        :class:`UnexpectedPeer` raised, as :class:`ConnectAttempt` does (Linux only:
-        :class:`NotImplementedError` elsewhere). For an address, dial it with
-        :class:`ConnectAttempt` instead (a ``ValueError`` here).
+        callable's exception is raised as :class:`UnixConnectError` with its message. For an
+        address, dial it with :class:`ConnectAttempt` instead (a ``ValueError`` here).
         """
-        require_peer_checks(expected_peer_uid)
-        sock = self._open()
-        if expected_peer_uid is not None:
-            try:
-                check_peer(sock, expected_peer_uid, self.address or self.name or "", self.shown)
-            except BaseException:
-                sock.close()
-                raise
-        return sock
-
-    def _open(self) -> socket.socket:
         if self._dial is not None:
             return self._call_dialer(self._dial)
         if not self.held:
