@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from support.descriptors import open_files, opened_since
+from support.forked import said_in_child
 
 from unixsocket_url import ConnectAttempt, UnixConnectError, UnixConnectTimeout, connect
 
@@ -142,27 +143,18 @@ def test_abstract_name_nobody_listens_on() -> None:
 
 def _connect_as_nobody(path: str) -> str:
     """Run connect() in a forked child that dropped to uid/gid 65534; return what it said."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.close(read_end)
+
+    def as_nobody() -> str:
+        os.setgroups([])
+        os.setresgid(65534, 65534, 65534)
+        os.setresuid(65534, 65534, 65534)
         try:
-            os.setgroups([])
-            os.setresgid(65534, 65534, 65534)
-            os.setresuid(65534, 65534, 65534)
-            try:
-                connect(path, timeout=1).close()
-                said = "connected"
-            except UnixConnectError as exc:
-                said = f"{exc.errno}|{exc}"
-            os.write(write_end, said.encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        said = pipe.read().decode()
-    os.waitpid(pid, 0)
-    return said
+            connect(path, timeout=1).close()
+        except UnixConnectError as exc:
+            return f"{exc.errno}|{exc}"
+        return "connected"
+
+    return said_in_child(as_nobody)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="dropping to another user needs root")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import warnings
 from collections.abc import Iterator
 
 import pytest
+from support.forked import said_in_child
 
 from unixsocket_url import (
     ConnectAttempt,
@@ -159,21 +159,15 @@ def test_a_held_socket_is_not_handed_over_in_a_forked_child(
     pair: tuple[socket.socket, socket.socket],
 ) -> None:
     target = SocketTarget(pair[0], "app")
-    read_end, write_end = os.pipe()
-    with warnings.catch_warnings():  # 3.12+ warns when threads exist; the child only reads
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
+
+    def open_it() -> str:
         try:
             target.open()
         except UnixConnectError as exc:
-            os.write(write_end, str(exc).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        said = pipe.read().decode()
-    os.waitpid(pid, 0)
+            return str(exc)
+        return "handed over"
+
+    said = said_in_child(open_it)
     assert said.startswith("cannot use app (a held socket, fd ")
     assert "in a forked child process" in said
     assert target.open() is pair[0]  # the parent's, still
