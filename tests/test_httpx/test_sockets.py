@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, quote
 
 import anyio
 import pytest
+from support.forked import said_in_child
 from support.held import over_scm_rights
 from support.httpx_flavor import (
     AsyncClient,
@@ -426,6 +427,20 @@ async def test_async_requests_wait_for_the_held_connection(held: socket.socket) 
                 await client.get("http+unix://app/health", timeout=httpx.Timeout(5, pool=0.1))
             assert (await client.get("http+unix://app/health")).json() == {"status": "ok"}
         assert len(bodies[0].splitlines()) == 50
+
+
+def test_a_forked_child_does_not_share_the_held_connection(held: socket.socket) -> None:
+    with Client(sockets={"app": held}) as client:  # not used yet: the child could take it
+
+        def request() -> str:
+            try:
+                client.get("http+unix://app/health")
+            except httpx.ConnectError as exc:
+                return str(exc)
+            return "sent"
+
+        assert "cannot use app (a held socket, fd" in said_in_child(request)
+        assert client.get("http+unix://app/health").status_code == 200  # the parent's, intact
 
 
 def test_limits_never_close_a_held_connection(held: socket.socket) -> None:
