@@ -153,6 +153,8 @@ def test_socket_of_is_one_key_per_socket(pair: tuple[socket.socket, socket.socke
     assert names.socket_of("app") is names["app"]
     assert names.socket_of("other") == "other"
     assert names.socket_of(b"docker") == b"docker"  # bytes are never read as a name
+    assert names["docker"].identity == "/var/run/docker.sock"
+    assert names["app"].identity is names["app"]
 
 
 def test_a_held_socket_is_not_handed_over_in_a_forked_child(

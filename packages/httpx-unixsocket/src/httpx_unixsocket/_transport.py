@@ -130,10 +130,8 @@ class _Setup:
             )
         self.name = name
         self.target = None if socket is None else SocketTarget(socket)
-        self.socket: Destination | None = None
+        self.socket: Destination | None = None if self.target is None else self.target.identity
         """The destination of single-socket mode (see :attr:`UnixTransport.socket`)."""
-        if self.target is not None:
-            self.socket = self.target if self.target.address is None else self.target.address
         self.names: SocketNames | None = None
         if sockets:
             self.names = sockets if isinstance(sockets, SocketNames) else SocketNames(sockets)
@@ -216,8 +214,7 @@ class _Setup:
             if self.names is not None:
                 named = self.names.lookup(parse_request_url(request.url))
                 if named is not None:  # a name wins over a relative path spelt the same
-                    destination = named if named.address is None else named.address
-                    return SCHEMES[scheme].encode("ascii"), destination
+                    return SCHEMES[scheme].encode("ascii"), named.identity
             return SCHEMES[scheme].encode("ascii"), resolve(
                 request.url, request.extensions.get(UNIX_SOCKET_EXTENSION), self.decisions
             )

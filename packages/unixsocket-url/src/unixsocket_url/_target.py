@@ -59,6 +59,13 @@ class SocketTarget:
     def __repr__(self) -> str:
         return f"<SocketTarget {self.shown}>"
 
+    @property
+    def identity(self) -> SocketAddress | SocketTarget:
+        """The socket, one value per socket (a key for connection pools, and for telling
+        whether two URLs reach one socket): the address, or this target for a held socket or
+        a connect callable, which have none."""
+        return self if self.address is None else self.address
+
     def open(self) -> socket.socket:
         """A connected, blocking socket from a held socket or a connect callable.
 
@@ -179,14 +186,10 @@ class SocketNames(Mapping[str, SocketTarget]):
         return self._targets.get(address.lower())
 
     def socket_of(self, address: SocketAddress) -> SocketAddress | SocketTarget:
-        """The socket *address* (a URL's decoded socket part) reaches, one value per socket:
-        the address of the name it reads as, the :class:`SocketTarget` of a name for a held
-        socket or a connect callable, else *address* itself (a key for connection pools, and
-        for telling whether two URLs reach one socket)."""
+        """The socket *address* (a URL's decoded socket part) reaches: the
+        :attr:`~SocketTarget.identity` of the name it reads as, else *address* itself."""
         target = self.lookup(address)
-        if target is None:
-            return address
-        return target if target.address is None else target.address
+        return address if target is None else target.identity
 
     def close(self) -> None:
         """Close the held sockets never used (a client owns those it was given)."""
