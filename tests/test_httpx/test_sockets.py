@@ -11,6 +11,7 @@ import os
 import re
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -51,6 +52,28 @@ def held() -> Iterator[socket.socket]:
         received = over_scm_rights(sock)
         yield received
         received.close()  # the client owns it: this only ends a test that failed early
+
+
+_unix_connects: list[object] = []
+_watching = threading.local()
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    watched = event == "socket.connect" and getattr(_watching, "on", False)
+    if watched and args[0].family == socket.AF_UNIX:
+        _unix_connects.append(args[1])
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture
+def unix_connects() -> Iterator[list[object]]:
+    """The AF_UNIX ``connect()`` calls this thread makes meanwhile (CPython's audit event)."""
+    _unix_connects.clear()
+    _watching.on = True
+    yield _unix_connects
+    _watching.on = False
 
 
 @pytest.fixture
@@ -205,15 +228,17 @@ def test_a_named_socket_has_peer_credentials_and_is_checked(
 
 
 def test_plain_http_is_never_routed_to_a_name(
-    tcp: TCPServer, unix_server: UnixSocketServerThread
+    tcp: TCPServer, unix_server: UnixSocketServerThread, unix_connects: list[object]
 ) -> None:
     """A docker-compose service name is a TCP host: only http+unix:// reaches a socket."""
     port = tcp.url.rsplit(":", 1)[1]
     with Client(sockets={"localhost": unix_server.usock}) as client:
         response = client.get(f"http://localhost:{port}/plain")
-    assert response.text == "ok"
-    assert [path for path, _ in tcp.seen] == ["/plain"]
-    assert unix_server.accepted_connections == 0
+        assert response.text == "ok"
+        assert [path for path, _ in tcp.seen] == ["/plain"]
+        assert unix_connects == []
+        client.get("http+unix://localhost/")  # the name, reached as a socket
+    assert unix_connects == [unix_server.usock]
 
 
 def test_bad_names_are_refused_at_once(unix_server: UnixSocketServerThread) -> None:
@@ -237,7 +262,9 @@ def docker_and_other(unix_server_factory: UnixServerFactory) -> dict[str, UnixSo
 
 
 def test_a_redirect_from_tcp_to_a_name_is_refused(
-    tcp: TCPServer, docker_and_other: dict[str, UnixSocketServerThread]
+    tcp: TCPServer,
+    docker_and_other: dict[str, UnixSocketServerThread],
+    unix_connects: list[object],
 ) -> None:
     docker = docker_and_other["docker"]
     tcp.routes["/go"] = (307, "http+unix://docker/containers/create")
@@ -247,7 +274,7 @@ def test_a_redirect_from_tcp_to_a_name_is_refused(
     ):
         client.post(f"{tcp.url}/go", json={"Image": "x"})
     assert f"into the UNIX socket 'docker ({docker.usock})'" in str(refused.value)
-    assert docker.accepted_connections == 0
+    assert unix_connects == []
 
 
 def redirect_cases(servers: dict[str, UnixSocketServerThread]) -> list[tuple[str, str | None]]:
@@ -282,13 +309,16 @@ def test_redirects_see_a_name_as_its_socket(
 
 @pytest.mark.anyio
 async def test_async_redirects_see_a_name_as_its_socket(
-    tcp: TCPServer, docker_and_other: dict[str, UnixSocketServerThread]
+    tcp: TCPServer,
+    docker_and_other: dict[str, UnixSocketServerThread],
+    unix_connects: list[object],
 ) -> None:
     sockets = {name: server.usock for name, server in docker_and_other.items()}
     tcp.routes["/go"] = (307, "http+unix://docker/containers/create")
     async with AsyncClient(follow_redirects=True, sockets=sockets) as client:
         with pytest.raises(RedirectRefused, match="into the UNIX socket 'docker"):
             await client.post(f"{tcp.url}/go", json={"Image": "x"})
+        assert unix_connects == []
         for location, lands in redirect_cases(docker_and_other):
             url = "http+unix://docker" + to(location)
             if lands is None:
