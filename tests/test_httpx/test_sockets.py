@@ -481,6 +481,18 @@ def test_limits_never_close_a_held_connection(held: socket.socket) -> None:
             time.sleep(0.02)
 
 
+def test_room_is_never_made_by_closing_a_held_connection(
+    held: socket.socket, unix_server: UnixSocketServerThread
+) -> None:
+    sockets = {"app": held, "other": unix_server.usock}
+    with Client(sockets=sockets, limits=httpx.Limits(max_connections=1)) as client:
+        assert client.get("http+unix://app/health").status_code == 200
+        with pytest.raises(httpx.PoolTimeout, match="1 connections open"):
+            client.get("http+unix://other/", timeout=httpx.Timeout(5, pool=0.1))
+        assert client.get("http+unix://app/health").status_code == 200
+    assert unix_server.accepted_connections == 0
+
+
 def test_a_held_socket_never_used_is_closed_with_the_client(held: socket.socket) -> None:
     with Client(sockets={"app": held}):
         pass
