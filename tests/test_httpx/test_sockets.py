@@ -484,7 +484,7 @@ def test_limits_never_close_a_held_connection(held: socket.socket) -> None:
 def test_room_is_never_made_by_closing_a_held_connection(
     held: socket.socket, unix_server: UnixSocketServerThread
 ) -> None:
-    sockets = {"app": held, "other": unix_server.usock}
+    sockets: dict[str, unixsocket_url.SocketSource] = {"app": held, "other": unix_server.usock}
     with Client(sockets=sockets, limits=httpx.Limits(max_connections=1)) as client:
         assert client.get("http+unix://app/health").status_code == 200
         with pytest.raises(httpx.PoolTimeout, match="1 connections open"):
