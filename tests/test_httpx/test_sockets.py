@@ -211,6 +211,19 @@ def test_connect_errors_name_the_name_and_the_socket(sockdir: str) -> None:
     assert "no such file or directory" in str(error.value)
 
 
+def test_a_name_not_registered_is_a_relative_path_and_the_error_says_so(
+    unix_server: UnixSocketServerThread,
+) -> None:
+    with (
+        Client(sockets={"docker": unix_server.usock, "app": unix_server.usock}) as client,
+        pytest.raises(httpx.ConnectError) as error,
+    ):
+        client.get("http+unix://dokcer/info")
+    message = str(error.value)
+    assert message.startswith("cannot connect to UNIX socket 'dokcer': no such file")
+    assert message.endswith("; nor is it a registered socket name (app, docker)")
+
+
 @pytest.mark.skipif(not LINUX, reason="SO_PEERCRED is read on Linux only")
 def test_a_named_socket_has_peer_credentials_and_is_checked(
     unix_server: UnixSocketServerThread,

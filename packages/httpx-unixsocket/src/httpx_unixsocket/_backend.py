@@ -19,6 +19,7 @@ transports map it to ``httpx_unixsocket.SocketAccessDenied``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import select
 import socket
 import ssl
@@ -95,6 +96,7 @@ class _Sockets:
         self.expected_peer_uid = expected_peer_uid
         self._targets: dict[str, SocketTarget] = {}
         self._names: dict[SocketAddress, str] = {}
+        self._registered = sorted(target.name for target in targets if target.name is not None)
         for target in targets:
             if target.address is None:
                 self._targets[origin_host(target).decode("ascii")] = target
@@ -113,19 +115,28 @@ class _Sockets:
             destination, timeout, expected_peer_uid=self.expected_peer_uid, name=name
         )
 
+    @contextlib.contextmanager
+    def _connect_errors(self, destination: Destination) -> Iterator[None]:
+        """The connect procedure's errors as httpcore's, those retrying cannot help (permission
+        denied, an unexpected server) as they are, so httpcore's ``retries=`` skip them. A
+        missing relative socket spelt like a name says which names are registered."""
+        try:
+            yield
+        except UnixConnectTimeout as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except UnixConnectError as exc:
+            if not exc.retryable:
+                raise
+            message = str(exc)
+            if exc.errno == errno.ENOENT and self._registered and _name_like(destination):
+                names = ", ".join(self._registered)
+                message += f"; nor is it a registered socket name ({names})"
+            raise httpcore.ConnectError(message) from exc
 
-@contextlib.contextmanager
-def _connect_errors() -> Iterator[None]:
-    """The connect procedure's errors as httpcore's, those retrying cannot help (permission
-    denied, an unexpected server) as they are, so httpcore's ``retries=`` skip them."""
-    try:
-        yield
-    except UnixConnectTimeout as exc:
-        raise httpcore.ConnectTimeout(str(exc)) from exc
-    except UnixConnectError as exc:
-        if not exc.retryable:
-            raise
-        raise httpcore.ConnectError(str(exc)) from exc
+
+def _name_like(destination: Destination) -> bool:
+    """Whether *destination* could be a mistyped socket name: a relative path of one part."""
+    return isinstance(destination, str) and "/" not in destination
 
 
 def _is_readable(sock: socket.socket) -> bool:
@@ -276,7 +287,7 @@ class SyncUnixBackend(_Sockets, httpcore.NetworkBackend):
     ) -> SyncUnixStream:
         """A connected stream to *destination*: dialed, or from its target (a held socket
         handed over, a connect callable called; *timeout* does not bound the callable)."""
-        with _connect_errors(), self._attempt(destination, timeout) as attempt:
+        with self._connect_errors(destination), self._attempt(destination, timeout) as attempt:
             sock = attempt.run()
         try:
             sock.setblocking(True)
@@ -497,7 +508,7 @@ class AsyncUnixBackend(_Sockets, httpcore.AsyncNetworkBackend):
         loop goes on; *timeout* does not bound it. A request cancelled meanwhile waits for it,
         then closes the socket it returned."""
         await anyio.lowlevel.checkpoint()
-        with _connect_errors(), self._attempt(destination, timeout) as attempt:
+        with self._connect_errors(destination), self._attempt(destination, timeout) as attempt:
             if isinstance(destination, SocketTarget) and not destination.held:
                 await anyio.to_thread.run_sync(attempt.step)
                 await anyio.lowlevel.checkpoint()  # cancelled meanwhile: the attempt closes it
