@@ -41,7 +41,7 @@ from unixsocket_testutils import Connection, UnixSocketServerThread, connected_s
 from unixsocket_testutils.pytest_plugin import ScriptedServerFactory, UnixServerFactory
 from unixsocket_url import InvalidAddress, InvalidSocket, build_url
 
-LINUX = os.uname().sysname == "Linux"
+LINUX = sys.platform.startswith("linux")
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def tcp() -> Iterator[TCPServer]:
 
 
 def redirect_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-    """``/to?url=U`` answers 302 to U; any other path, 200 with the socket and path."""
+    """``/to?url=U`` answers 302 to U; any other path, 200 naming the socket (X-Socket-Path)."""
     environ["wsgi.input"].read()
     location = parse_qs(environ["QUERY_STRING"]).get("url", [""])[0]
     headers = [("Content-Length", "0")]
