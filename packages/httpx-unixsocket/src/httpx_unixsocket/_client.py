@@ -84,12 +84,12 @@ def _canonical_url(url: str) -> tuple[httpx.URL, SocketAddress]:
     those of the socket's root URL in ``httpx.URL._uri_reference`` (a ``NamedTuple`` in httpx
     0.27, 0.28 and httpx2; ``URL.copy_with`` would re-parse the host)."""
     parsed = _parse(url)
+    path, query = parsed.path, parsed.query
     root, length = _socket_root(parsed.scheme, parsed.address)
-    if _DOT_SEGMENT.search(parsed.path) or length + len(parsed.target) > _SHORT_URL:
+    if _DOT_SEGMENT.search(path) or length + len(path) + len(query) > _SHORT_URL:
         return httpx.URL(str(parsed)), parsed.address
-    parts = root._uri_reference._replace(path=parsed.path, query=parsed.query or None)
     canonical = httpx.URL.__new__(httpx.URL)
-    canonical._uri_reference = parts
+    canonical._uri_reference = root._uri_reference._replace(path=path, query=query or None)
     return canonical, parsed.address
 
 
