@@ -13,7 +13,9 @@ On top of mounting the transports, the clients do what a mounted transport alone
 Four private httpx2 methods are overridden (``_transport_for_url``, ``_redirect_url``,
 ``_build_redirect_request``, ``_send_single_request``; the same signatures in httpx 0.27, 0.28
 and httpx2 2.16, tested on each): event hooks cannot change the next redirect request, and a user
-can replace them.
+can replace them. One private attribute is read: ``httpx2.URL._uri_reference``, whose path and query
+a new URL on a known socket replaces (see :func:`_canonical_url`; tests/test_httpx compares every
+such URL with httpx2's own parse).
 """
 
 from __future__ import annotations
