@@ -12,7 +12,14 @@ from support.httpx_flavor import Client, httpx
 
 from unixsocket_url import build_url, parse_url
 
-SOCKETS = ["/run/app.sock", "/run/App Dir/Ünï.sock", b"\0Abstract", b"/tmp/\xff.sock"]
+SOCKETS = [
+    "/run/app.sock",
+    "/run/App Dir/Ünï.sock",
+    b"\0Abstract",
+    b"/tmp/\xff.sock",
+    b"@relative.sock",  # file names a socket spec would read otherwise
+    b"unix:relative.sock",
+]
 TARGETS = [
     "/",
     "",

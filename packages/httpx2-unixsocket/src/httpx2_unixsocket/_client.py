@@ -31,6 +31,7 @@ from unixsocket_url import (
     CREDENTIAL_HEADERS,
     SCHEMES,
     InvalidURL,
+    UnixSocketURL,
     build_url,
     is_unix_url,
     join_url,
@@ -43,7 +44,7 @@ from ._resolve import UNIX_SOCKET_EXTENSION, parse_request_url
 from ._transport import DEFAULT_LIMITS, AsyncUnixTransport, UnixTransport
 
 if TYPE_CHECKING:
-    from unixsocket_url import SocketAddress, UnixSocketURL
+    from unixsocket_url import SocketAddress
 
 _REFUSED = "httpx2_unixsocket.redirect_refused"
 """Extension set on a redirect request the client refuses to send (holds the reason)."""
@@ -75,7 +76,7 @@ def _canonical(url: str) -> tuple[str, SocketAddress]:
 def _socket_root(scheme: str, address: SocketAddress) -> tuple[httpx2.URL, int]:
     """The canonical URL of *address*'s ``/``, and its length: httpx2 parses the long
     percent-encoded host character by character, once per socket here."""
-    root = build_url(address, scheme=scheme)
+    root = str(UnixSocketURL(scheme=scheme, address=address, path="/", query=""))
     return httpx2.URL(root), len(root)
 
 
