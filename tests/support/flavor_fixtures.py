@@ -1,6 +1,6 @@
 """Fixtures for the cross-flavor suites: one parametrised ``flavor``, connect counting, leak
-checks. A suite's conftest.py imports them (``from support.flavor_fixtures import ...``); the root
-conftest does not, so the environments that run other suites never import the client libraries.
+checks. Each such suite's conftest.py imports them; tests/conftest.py does not, since the
+harness imports every client library and the dependents environment has no httpx.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ blocking portal). Each flavor names the exception family its library users catch
 kind of failure; the suites assert those.
 
 ``Flavor.client()`` takes the options every flavor has, each spelled as its library spells it
-underneath: *verify* (a CA file, or ``False``) and *cert* (a PEM file holding the client's key
-and certificate) for TLS, *max_connections* (the pool's size per socket), *follow_redirects*,
+underneath: *verify* (a CA file, or ``False``) and *cert* (the client's certificate and key
+files) for TLS, *max_connections* (the pool's size per socket), *follow_redirects*,
 and, passed on as they are, *allow_socket_redirects* and *expected_peer_uid*.
 """
 
@@ -136,7 +136,7 @@ class Urllib3Client:
         read: float,
         *,
         verify: str | bool | None = None,
-        cert: str | None = None,
+        cert: tuple[str, str] | None = None,
         max_connections: int | None = None,
         follow_redirects: bool = True,
         **options: Any,
@@ -147,7 +147,7 @@ class Urllib3Client:
         if isinstance(verify, str):
             options["ca_certs"] = verify
         if cert is not None:
-            options["cert_file"] = cert
+            options["cert_file"], options["key_file"] = cert
         if max_connections is not None:
             options["maxsize"] = max_connections
         self.redirect = follow_redirects
@@ -181,6 +181,11 @@ class Urllib3Client:
         self.manager.clear()
 
 
+def _given(**options: Any) -> dict[str, Any]:
+    """The *options* that are not ``None``."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
 # -- requests --------------------------------------------------------------------------------
 class RequestsClient:
     def __init__(
@@ -190,7 +195,7 @@ class RequestsClient:
         *,
         max_retries: Any = None,
         verify: str | bool | None = None,
-        cert: str | None = None,
+        cert: tuple[str, str] | None = None,
         max_connections: int | None = None,
         follow_redirects: bool = True,
         expected_peer_uid: int | None = None,
@@ -199,11 +204,8 @@ class RequestsClient:
         self.session = requests_unixsocket.Session(expected_peer_uid=expected_peer_uid, **options)
         self.timeout = (connect, read)
         self.follow = follow_redirects
-        if verify is not None:
-            self.session.verify = verify
-        self.session.cert = cert
-        adapter_options = {"max_retries": max_retries, "pool_maxsize": max_connections}
-        adapter_options = {k: v for k, v in adapter_options.items() if v is not None}
+        self.tls = _given(verify=verify, cert=cert)  # with each request, as users give them
+        adapter_options = _given(max_retries=max_retries, pool_maxsize=max_connections)
         if adapter_options:
             adapter = requests_unixsocket.UnixAdapter(
                 expected_peer_uid=expected_peer_uid, **adapter_options
@@ -226,6 +228,7 @@ class RequestsClient:
             headers=headers,
             timeout=self.timeout,
             allow_redirects=self.follow,
+            **self.tls,
         )
         peer = requests_unixsocket.peer_credentials(response)
         return Outcome(response.status_code, _lower(response.headers), response.content, peer)
@@ -247,7 +250,7 @@ def _httpx_options(
     read: float,
     *,
     verify: str | bool | None = None,
-    cert: str | None = None,
+    cert: tuple[str, str] | None = None,
     max_connections: int | None = None,
     **options: Any,
 ) -> dict[str, Any]:
@@ -256,7 +259,7 @@ def _httpx_options(
     if isinstance(verify, str) or cert is not None:
         context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
         if cert is not None:
-            context.load_cert_chain(cert)
+            context.load_cert_chain(*cert)
         options["verify"] = context
     elif verify is False:
         options["verify"] = False
