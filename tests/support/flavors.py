@@ -269,10 +269,12 @@ def _httpx_options(
 
 
 def _retrying(settings: dict[str, Any], transport: Callable[..., Any]) -> dict[str, Any]:
-    """*settings* with ``retries``, if given, set on a UNIX transport mounted for both schemes."""
+    """*settings* with ``retries``, if given, set on a UNIX transport mounted for both schemes
+    (with the client's options that configure its transport)."""
     retries = settings.pop("retries", None)
     if retries is not None:
-        mounted = transport(retries=retries, expected_peer_uid=settings.get("expected_peer_uid"))
+        names = ("expected_peer_uid", "verify", "limits")
+        mounted = transport(retries=retries, **{n: settings[n] for n in names if n in settings})
         settings["mounts"] = {"http+unix://": mounted, "https+unix://": mounted}
     return settings
 
