@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 
 import pytest
 from support.flavors import Flavor
+from support.threads import in_threads
 
 from unixsocket_testutils import ScriptedServer, UnixSocketServerThread, echo
 from unixsocket_testutils.pytest_plugin import UnixServerFactory
@@ -101,22 +101,13 @@ def test_threads_share_the_pool_without_discards(
     """Eight threads, one client whose pool holds eight connections per socket: none is made
     only to be thrown away (urllib3 logs each as "Connection pool is full")."""
     caplog.set_level(logging.WARNING, logger="urllib3")
-    errors: list[BaseException] = []
     with flavor.client(max_connections=8) as client:
 
         def work(n: int) -> None:
-            try:
-                for i in range(20):
-                    assert client.request("GET", unix_server.url_for(f"/t{n}/{i}")).status == 200
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+            for i in range(20):
+                assert client.request("GET", unix_server.url_for(f"/t{n}/{i}")).status == 200
 
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert not errors
+        assert in_threads(8, work) == []
     assert len(unix_server.requests) == 160
     assert unix_server.accepted_connections <= 8
     assert "Connection pool is full" not in caplog.text

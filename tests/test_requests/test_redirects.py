@@ -56,8 +56,7 @@ def test_every_entry_point_refuses_a_redirect_from_tcp_into_a_socket(
     session: Session, scripted_server_factory: ScriptedServerFactory
 ) -> None:
     socket_server = scripted_server_factory(echo)
-    target = socket_server.url_for("/containers/create")
-    tcp = scripted_server_factory(redirecting({"/evil": (307, target)}), tcp=True)
+    tcp = scripted_server_factory(redirecting({"/evil": (307, socket_server.url)}), tcp=True)
     with pytest.raises(RedirectRefused) as info:
         session.post(tcp.url_for("/evil"), json={"Image": "x"})
     with pytest.raises(RedirectRefused):
@@ -67,17 +66,8 @@ def test_every_entry_point_refuses_a_redirect_from_tcp_into_a_socket(
     assert isinstance(info.value, requests.RequestException)
     assert info.value.response is not None
     assert info.value.response.status_code == 307
-    assert socket_server.accepted_connections == 0
-
-
-def test_refused_redirect_without_following_has_no_next_request(
-    session: Session, scripted_server_factory: ScriptedServerFactory
-) -> None:
-    socket_server = scripted_server_factory(echo)
-    tcp = scripted_server_factory(redirecting({"/": (307, socket_server.url_for("/x"))}), tcp=True)
-    response = session.get(tcp.url_for("/"), allow_redirects=False)
-    assert response.status_code == 307
-    assert response.next is None  # no prepared request into the socket
+    not_followed = session.post(tcp.url_for("/evil"), json={}, allow_redirects=False)
+    assert not_followed.next is None  # no prepared request into the socket
     assert socket_server.accepted_connections == 0
 
 
