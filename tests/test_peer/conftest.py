@@ -60,9 +60,10 @@ with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
 
 
 def unexpected_peer(error: BaseException | None) -> UnexpectedPeer:
-    """The :class:`UnexpectedPeer` that *error* (a flavor's refusal) was raised from."""
+    """The :class:`UnexpectedPeer` that *error* (a flavor's refusal) was raised from, directly or
+    through the error of the layer below (``raise ... from``)."""
     while error is not None and not isinstance(error, UnexpectedPeer):
-        error = error.__cause__ or error.__context__
+        error = error.__cause__
     assert error is not None, "the refusal was not raised from UnexpectedPeer"
     return error
 

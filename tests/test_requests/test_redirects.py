@@ -83,6 +83,7 @@ def test_session_auth_and_cookies_stay_on_the_socket(
     assert session.get(server.url_for("/out"), auth=("user", "pw")).text == "GET /x"
     same_socket, _, left = server.requests
     assert same_socket.header("Authorization") == "Basic dTpw"
+    assert same_socket.header("Cookie") == "session=s3cret"
     assert left.header("Authorization") == "Basic dXNlcjpwdw=="
     assert left.header("Cookie") == "session=s3cret"
     (outside,) = tcp.requests
