@@ -5,10 +5,10 @@ the httpx AsyncClient on asyncio and on trio (driven from the test's thread thro
 blocking portal). Each flavor names the exception family its library users catch for each
 kind of failure; the suites assert those.
 
-``Flavor.client()`` takes the options every flavor has, each spelled as its library spells it
-underneath: *verify* (a CA file, or ``False``) and *cert* (the client's certificate and key
-files) for TLS, *max_connections* (the pool's size per socket), *follow_redirects*,
-and, passed on as they are, *allow_socket_redirects* and *expected_peer_uid*.
+``Flavor.client()`` takes the options every flavor has, in one spelling that each client class
+turns into its library's: *verify* (a CA file, or ``False``) and *cert* (the client's
+certificate and key files) for TLS, *max_connections* (the pool's size per socket),
+*follow_redirects*; *allow_socket_redirects* and *expected_peer_uid* pass through as they are.
 """
 
 from __future__ import annotations
