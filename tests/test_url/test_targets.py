@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from collections.abc import Iterator
 
 import pytest
 
 from unixsocket_url import (
+    ConnectAttempt,
     InvalidAddress,
     InvalidSocket,
+    PeerCredentials,
     SocketNames,
     SocketTarget,
+    UnexpectedPeer,
     UnixConnectError,
     build_url,
     check_held_socket,
     redirect_refusal,
     same_socket,
 )
+from unixsocket_url._peer import SUPPORTED as PEERCRED_SUPPORTED
 
 
 @pytest.fixture
@@ -138,3 +143,41 @@ def test_redirects_see_a_name_as_its_socket(pair: tuple[socket.socket, socket.so
     from_tcp = redirect_refusal("http://example.com/", "http+unix://docker/x", names)
     assert from_tcp is not None
     assert "into the UNIX socket 'docker (/var/run/docker.sock)'" in from_tcp
+
+
+def test_an_attempt_hands_over_a_held_socket_with_its_peer_checked(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    attempt = ConnectAttempt(SocketTarget(pair[0], "app"), 2.5)
+    assert attempt.run() is pair[0]
+    assert pair[0].gettimeout() == 2.5
+    if PEERCRED_SUPPORTED:
+        assert attempt.peer_credentials == PeerCredentials(os.getpid(), os.getuid(), os.getgid())
+
+
+@pytest.mark.skipif(not PEERCRED_SUPPORTED, reason="SO_PEERCRED is read on Linux only")
+def test_an_unexpected_peer_of_a_held_socket_is_refused_naming_it(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    target = SocketTarget(pair[0], "app")
+    with pytest.raises(UnexpectedPeer, match=r"'app \(a held socket, fd \d+\)': it is served by"):
+        ConnectAttempt(target, expected_peer_uid=os.getuid() + 1).run()
+    assert pair[0].fileno() == -1
+    with pytest.raises(UnixConnectError, match="cannot reconnect to app"):
+        ConnectAttempt(target).run()
+
+
+def test_an_attempt_opens_a_connect_callable_each_time(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    made = [pair[0]]
+    target = SocketTarget(made.pop, "helper")
+    assert ConnectAttempt(target).run() is pair[0]
+    with pytest.raises(UnixConnectError, match=r"cannot connect to helper \(connect callable"):
+        ConnectAttempt(target).run()
+
+
+def test_an_attempt_dials_a_named_address_under_its_name(sockdir: str) -> None:
+    target = SocketNames({"docker": f"unix://{sockdir}/missing.sock"})["docker"]
+    with pytest.raises(UnixConnectError, match=rf"'docker \({sockdir}/missing.sock\)': no such"):
+        ConnectAttempt(target).run()

@@ -27,6 +27,7 @@ from ._address import (
 from ._errors import SocketAddress, UnexpectedPeer, UnixConnectError, UnixConnectTimeout
 from ._peer import SUPPORTED as PEERCRED_SUPPORTED
 from ._peer import PeerCredentials, peer_credentials
+from ._target import SocketTarget
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -52,16 +53,27 @@ class ConnectAttempt:
     the constructor raises :class:`NotImplementedError`). A registered *name* is shown beside
     the socket in messages (``'docker (/var/run/docker.sock)'``). Where CPython has no
     ``AF_UNIX`` (Windows), the constructor raises :class:`UnixConnectError` saying so.
+
+    *address* may also be a :class:`SocketTarget`: its address is dialed under its name; a held
+    socket or a connect callable is opened (:meth:`SocketTarget.open`) in the first ``step()``,
+    then its peer is checked like a dialed one's.
     """
 
     def __init__(
         self,
-        address: SocketLike,
+        address: SocketLike | SocketTarget,
         timeout: float | None = None,
         *,
         expected_peer_uid: int | None = None,
         name: str | None = None,
     ) -> None:
+        self._opened: SocketTarget | None = None
+        """A held socket or connect callable, opened instead of dialing an address."""
+        if isinstance(address, SocketTarget):
+            name = address.name if name is None else name
+            if address.address is None:
+                self._opened = address
+            address = address.address if address.address is not None else address.name or ""
         if not hasattr(socket, "AF_UNIX"):
             raise UnixConnectError(
                 os.fsdecode(address),
@@ -74,11 +86,15 @@ class ConnectAttempt:
                 f"expected_peer_uid needs SO_PEERCRED, which is read on Linux only, not on "
                 f"{sys.platform}"
             )
-        self.address: SocketAddress = normalize_address(address)
+        self.address: SocketAddress = (
+            normalize_address(address) if self._opened is None else os.fsdecode(address)
+        )
         self.timeout = timeout
         self.expected_peer_uid = expected_peer_uid
         self._shown = (
-            describe_address(self.address)
+            self._opened.shown
+            if self._opened is not None
+            else describe_address(self.address)
             if name is None
             else (f"{name} ({describe_address(self.address)})")
         )
@@ -94,6 +110,9 @@ class ConnectAttempt:
     def step(self) -> float | None:
         """Try to connect: ``None`` when connected, else the seconds to wait before trying again."""
         if self._connected:
+            return None
+        if self._opened is not None:
+            self._open(self._opened)
             return None
         try:
             if self._sock is None:
@@ -116,6 +135,13 @@ class ConnectAttempt:
             self._check_peer(self._sock)
         self._connected = True
         return None
+
+    def _open(self, source: SocketTarget) -> None:
+        self._sock = source.open()
+        self._sock.setblocking(False)
+        if PEERCRED_SUPPORTED:
+            self._check_peer(self._sock)
+        self._connected = True
 
     def run(self) -> socket.socket:
         """Connect, sleeping (``time.sleep``) while the backlog is full: the blocking way to
