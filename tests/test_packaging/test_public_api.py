@@ -58,6 +58,7 @@ PUBLIC_NAMES = {
         "Reply",
         "ScriptedServer",
         "UnixSocketServerThread",
+        "connected_server",
         "demo_app",
         "echo",
         "hello_app",

@@ -2,6 +2,7 @@
 
 An HTTP/1.1 server for any WSGI application on a UNIX socket (a file path or a Linux abstract
 name) that records what it received, a helper that waits for a server process to listen, a
+server in a child process on the other end of a ``socketpair`` (:func:`connected_server`), a
 ``python -m unixsocket_testutils`` command, a scripted server for fault injection
 (:class:`ScriptedServer`, with ready-made faults in :mod:`.faults`), and a pytest plugin
 (:mod:`.pytest_plugin`).
@@ -9,6 +10,7 @@ name) that records what it received, a helper that waits for a server process to
 
 from ._app import hello_app as hello_app
 from ._demo import demo_app as demo_app
+from ._held import connected_server as connected_server
 from ._process import server_process as server_process
 from ._records import RecordedRequest as RecordedRequest
 from ._scripted import Connection as Connection
@@ -29,6 +31,7 @@ __all__ = [
     "Reply",
     "ScriptedServer",
     "UnixSocketServerThread",
+    "connected_server",
     "demo_app",
     "echo",
     "hello_app",

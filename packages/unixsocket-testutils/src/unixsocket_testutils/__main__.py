@@ -6,13 +6,15 @@ import argparse
 import importlib
 import shlex
 import signal
+import socket
 import sys
 from typing import TYPE_CHECKING, cast
 
-from unixsocket_url import describe_address
+from unixsocket_url import InvalidSocket, check_held_socket, describe_address
 
 from ._demo import ROUTES, demo_app
 from ._server import UnixSocketServerThread
+from ._wsgi import ServerContext, serve_connection
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,6 +38,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     where.add_argument(
         "--abstract", metavar="NAME", help="bind a Linux abstract name (without the leading NUL)"
     )
+    where.add_argument(
+        "--fd",
+        metavar="N",
+        type=int,
+        help="serve one inherited connected UNIX socket (file descriptor N) until its peer "
+        "closes it, then exit (the child end of a socketpair, an accepted connection)",
+    )
     parser.add_argument(
         "--app",
         metavar="MODULE:CALLABLE",
@@ -47,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = demo_app if args.app is None else _load_app(args.app)
     except (ImportError, AttributeError, ValueError) as exc:
         parser.error(f"--app {args.app}: {exc}")
+    if args.fd is not None:
+        return _serve_fd(app, args.fd)
     try:
         server = UnixSocketServerThread(app=app, path=args.socket, abstract=args.abstract)
     except ValueError as exc:  # an empty or overlong name
@@ -68,6 +79,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     return 0
+
+
+def _serve_fd(app: WSGIApplication, fd: int) -> int:
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError as exc:
+        print(f"--fd {fd}: {exc.strerror}", file=sys.stderr)
+        return 1
+    with sock:
+        try:
+            check_held_socket(sock, f"--fd {fd}")
+        except InvalidSocket as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        context = ServerContext(app, sock.getsockname(), lambda _: None, _report)
+        serve_connection(sock, 0, context)
+    return 0
+
+
+def _report(error: Exception) -> None:
+    print(f"the application raised {error!r}", file=sys.stderr)
 
 
 def _load_app(spec: str) -> WSGIApplication:

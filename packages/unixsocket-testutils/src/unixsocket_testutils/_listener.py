@@ -20,7 +20,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Callable, Union
 
-from unixsocket_url import describe_address, is_abstract, normalize_address
+from unixsocket_url import describe_address, is_abstract, normalize_address, parse_socket
 
 if TYPE_CHECKING:
     from unixsocket_url import SocketAddress
@@ -50,7 +50,7 @@ def choose_address(
         name = ABSTRACT_PREFIX + secrets.token_hex(8) if abstract is True else abstract
         return normalize_address("\0" + name if isinstance(name, str) else b"\0" + name), None
     if path is not None:
-        return normalize_address(path), None
+        return parse_socket(path), None
     directory = os.path.join(_short_temp_dir(), DIRECTORY_PREFIX + secrets.token_hex(6))
     return os.path.join(directory, "s.sock"), directory
 

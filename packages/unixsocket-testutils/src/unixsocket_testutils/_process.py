@@ -42,8 +42,13 @@ def server_process(
             yield process
         finally:
             process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            wait_or_kill(process)
+
+
+def wait_or_kill(process: subprocess.Popen[bytes]) -> None:
+    """Wait up to STOP_TIMEOUT for *process* to exit, then kill it."""
+    try:
+        process.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

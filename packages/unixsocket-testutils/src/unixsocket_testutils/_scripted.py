@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import socket
 import ssl
 import threading
@@ -211,7 +212,7 @@ class ScriptedServer:
         """The URL of *path* here (``http://127.0.0.1:port/...`` for a TCP server)."""
         if self._listener.tcp:
             return f"{scheme or 'http'}://{TCP_HOST}:{self.port}{path}"
-        return build_url(self.address, path, query=query, scheme=scheme or "http+unix")
+        return build_url(os.fsencode(self.address), path, query=query, scheme=scheme or "http+unix")
 
     @property
     def url(self) -> str:

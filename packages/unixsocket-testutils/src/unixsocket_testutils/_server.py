@@ -34,7 +34,8 @@ class UnixSocketServerThread(threading.Thread):
 
     ``with UnixSocketServerThread() as server:`` listens (connections are accepted as soon as the
     block starts) and stops on exit, removing the socket. By default the socket is ``s.sock``
-    in a fresh private (0700) directory under ``/tmp``; *path* binds a given file path instead,
+    in a fresh private (0700) directory under ``/tmp``; *path* binds a given socket instead
+    (a socket spec: ``/run/app.sock``, ``unix:///run/app.sock`` or ``@name``),
     and *abstract* a Linux abstract name (``str`` or ``bytes`` without the leading NUL, or
     ``True`` for a random one). Each connection is served by its own thread, with keep-alive.
     """
@@ -61,11 +62,11 @@ class UnixSocketServerThread(threading.Thread):
     @property
     def url(self) -> str:
         """The base URL of the socket: ``http+unix://<encoded socket>/``."""
-        return build_url(self.address)
+        return build_url(os.fsencode(self.address))
 
     def url_for(self, path: str = "/", query: QueryArg = None) -> str:
         """The URL of *path* (and *query*) on this server."""
-        return build_url(self.address, path, query=query)
+        return build_url(os.fsencode(self.address), path, query=query)
 
     @property
     def accepted_connections(self) -> int:
