@@ -24,7 +24,7 @@ from unixsocket_url import (
 )
 
 from ._errors import RedirectRefused
-from ._pool import UnixHTTPConnectionPool, UnixHTTPSConnectionPool
+from ._pool import UnixHTTPConnectionPool, UnixHTTPSConnectionPool, _UnixPoolMixin
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -246,8 +246,14 @@ class UnixPoolManager(PoolManager):
         return pool
 
     def clear(self) -> None:
-        """Close every pool, and the held sockets never used (the manager owns them)."""
+        """urllib3's ``clear()``, which also closes the held sockets, used or not: the manager
+        owns them. (urllib3 2 leaves pools to close when collected; a held socket's pool is
+        closed at once, its connection when a response in flight releases it.)"""
+        pools = [self.pools.get(key) for key in self.pools.keys()]  # noqa: SIM118 (no iter)
         super().clear()
+        for pool in pools:
+            if isinstance(pool, _UnixPoolMixin) and pool.target.held:
+                pool.close()
         self.sockets.close()
 
     def urlopen(  # type: ignore[override]
