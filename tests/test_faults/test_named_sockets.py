@@ -8,6 +8,8 @@ is a real TCP host): only the UNIX-socket schemes reach names.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from support.flavors import REDIRECT, Flavor
 
@@ -27,12 +29,13 @@ def named(flavor: Flavor) -> Flavor:
     return flavor
 
 
-def spec(server: ScriptedServer) -> str:
-    return f"unix://{server.address}"
+def spec(server: ScriptedServer) -> bytes:
+    """The server's socket, as its exact name."""
+    return os.fsencode(server.address)
 
 
-def redirecting(location: str, **options: bool) -> ScriptedServer:
-    return ScriptedServer(lambda request: Reply(307, headers=[("Location", location)]), **options)
+def redirecting(location: str, *, tcp: bool = False) -> ScriptedServer:
+    return ScriptedServer(lambda request: Reply(307, headers=[("Location", location)]), tcp=tcp)
 
 
 def test_a_redirect_from_tcp_to_a_named_socket_is_refused(
