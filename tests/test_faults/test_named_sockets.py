@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from support.flavors import REDIRECT, Flavor
+from support.flavors import CONNECT, REDIRECT, Flavor
 
 from unixsocket_testutils import RecordedRequest, Reply, ScriptedServer, echo
+from unixsocket_url import build_url
 
 from .conftest import ConnectLog
 
@@ -36,6 +37,36 @@ def spec(server: ScriptedServer) -> bytes:
 
 def redirecting(location: str, *, tcp: bool = False) -> ScriptedServer:
     return ScriptedServer(lambda request: Reply(307, headers=[("Location", location)]), tcp=tcp)
+
+
+def test_a_name_reaches_its_socket_in_any_case_sharing_the_connection_of_its_path(
+    named: Flavor,
+) -> None:
+    with (
+        ScriptedServer(echo) as server,
+        named.client(sockets={"Docker": spec(server)}) as client,
+    ):
+        for url in (
+            "http+unix://docker/v1.45/containers/json?all=1",
+            server.url_for("/by-path"),
+            "http+unix://DOCKER/upper",
+        ):
+            assert client.request("GET", url).status == 200
+    assert [seen.target for seen in server.requests] == [
+        "/v1.45/containers/json?all=1",
+        "/by-path",
+        "/upper",
+    ]
+    assert server.accepted_connections == 1
+
+
+def test_a_connect_error_names_the_name_and_the_socket(named: Flavor, sockdir: str) -> None:
+    missing = f"{sockdir}/docker.sock"
+    with named.client(sockets={"docker": missing}) as client:
+        for url in ("http+unix://docker/info", build_url(missing, "/info")):
+            with named.raises(CONNECT) as raised:
+                client.request("GET", url)
+            assert f"cannot connect to UNIX socket 'docker ({missing})': no such" in raised.message
 
 
 def test_a_redirect_from_tcp_to_a_named_socket_is_refused(

@@ -34,22 +34,6 @@ def held() -> Iterator[socket.socket]:
         yield over_scm_rights(sock)
 
 
-def test_a_name_reaches_its_socket_and_shares_the_connection_of_its_path(
-    scripted_server_factory: Any,
-) -> None:
-    server = scripted_server_factory(echo)
-    with requests_unixsocket.Session(sockets={"docker": f"unix://{server.address}"}) as session:
-        assert session.get("http+unix://docker/v1.45/containers/json?all=1").ok
-        assert session.get(server.url_for("/by-path")).text == "GET /by-path"
-        assert session.get("http+unix://Docker/upper").ok
-    assert [seen.target for seen in server.requests] == [
-        "/v1.45/containers/json?all=1",
-        "/by-path",
-        "/upper",
-    ]
-    assert server.accepted_connections == 1
-
-
 def test_an_adapter_with_names_on_a_plain_session(scripted_server_factory: Any) -> None:
     """HTTPie's plugin mounts the adapter on a requests.Session: names work there too."""
     server = scripted_server_factory(echo)
@@ -58,14 +42,6 @@ def test_an_adapter_with_names_on_a_plain_session(scripted_server_factory: Any) 
             "http+unix://", requests_unixsocket.UnixAdapter(sockets={"app": server.address})
         )
         assert session.get("http+unix://app/plain").text == "GET /plain"
-
-
-def test_a_connect_error_names_the_name_and_the_socket(sockdir: str) -> None:
-    missing = f"{sockdir}/docker.sock"
-    session = requests_unixsocket.Session(sockets={"docker": missing})
-    with session, pytest.raises(requests.ConnectionError) as raised:
-        session.get("http+unix://docker/info")
-    assert f"cannot connect to UNIX socket 'docker ({missing})': no such file" in str(raised.value)
 
 
 def test_a_url_s_socket_is_used_exactly_never_read_again_as_a_spec(

@@ -73,35 +73,13 @@ def test_a_url_s_socket_is_dialed_exactly_never_read_again_as_a_spec(
         assert server.accepted_connections == 1
 
 
-def test_a_name_reaches_its_socket_and_shares_the_pool_of_its_path(
-    scripted_server_factory: Any,
-) -> None:
+def test_a_name_and_its_path_have_one_pool(scripted_server_factory: Any) -> None:
     server = scripted_server_factory(echo)
     with UnixPoolManager(sockets={"Docker": f"unix://{server.address}"}) as pm:
-        assert pm.request("GET", "http+unix://docker/v1.45/containers/json").status == 200
-        assert pm.request("GET", server.url_for("/by-path")).status == 200
-        assert pm.request("GET", "http+unix://DOCKER/upper").status == 200
-        assert len(pm.pools) == 1
-        assert pm.connection_from_host("docker", scheme="http+unix") is pm.connection_from_url(
-            server.url_for("/")
-        )
-    assert [seen.target for seen in server.requests] == [
-        "/v1.45/containers/json",
-        "/by-path",
-        "/upper",
-    ]
-    assert server.accepted_connections == 1
-
-
-def test_a_connect_error_names_the_name_and_the_socket(sockdir: str) -> None:
-    missing = f"{sockdir}/docker.sock"
-    with UnixPoolManager(sockets={"docker": f"unix://{missing}"}) as pm:
-        for url in ("http+unix://docker/info", unixsocket_url.build_url(missing, "/info")):
-            with pytest.raises(NewConnectionError) as raised:
-                pm.request("GET", url, retries=False)
-            assert f"cannot connect to UNIX socket 'docker ({missing})': no such file" in str(
-                raised.value
-            )
+        pool = pm.connection_from_url(server.url_for("/"))
+        assert pm.connection_from_url("http+unix://DOCKER/x") is pool
+        assert pm.connection_from_host("docker", scheme="http+unix") is pool
+        assert str(pool) == f"UnixHTTPConnectionPool(socket='docker ({server.address})')"
 
 
 def test_a_held_socket_serves_requests_on_its_one_connection(held: socket.socket) -> None:
