@@ -13,12 +13,15 @@ On top of mounting the transports, the clients do what a mounted transport alone
 Four private httpx2 methods are overridden (``_transport_for_url``, ``_redirect_url``,
 ``_build_redirect_request``, ``_send_single_request``; the same signatures in httpx 0.27, 0.28
 and httpx2 2.16, tested on each): event hooks cannot change the next redirect request, and a user
-can replace them.
+can replace them. One private attribute is read: ``httpx2.URL._uri_reference``, whose path and query
+a new URL on a known socket replaces (see :func:`_canonical_url`; tests/test_httpx compares every
+such URL with httpx2's own parse).
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -28,6 +31,7 @@ from unixsocket_url import (
     CREDENTIAL_HEADERS,
     SCHEMES,
     InvalidURL,
+    UnixSocketURL,
     build_url,
     is_unix_url,
     join_url,
@@ -49,22 +53,48 @@ _Redirect = Callable[[httpx2.Request, httpx2.Response], _R]
 """One of httpx2's own redirect steps (``_redirect_url``, ``_build_redirect_request``)."""
 
 
-def _canonical(url: str) -> tuple[str, SocketAddress]:
-    """*url* rewritten by ``unixsocket_url.build_url`` (lowercase-proof), and its socket."""
+_DOT_SEGMENT = re.compile(r"/\.\.?(?:/|\Z)")
+"""A ``.`` or ``..`` path segment: httpx2's parser removes them (RFC 3986, 5.2.4)."""
+_SHORT_URL = 8192
+"""Longer canonical URLs go through httpx2's whole parser, so its length limit (64 KiB) holds."""
+
+
+def _parse(url: str) -> UnixSocketURL:
     try:
-        parsed = parse_url(url)
+        return parse_url(url)
     except InvalidURL as exc:
         raise httpx2.InvalidURL(str(exc)) from None
-    return build_url(parsed.address, parsed.target, scheme=parsed.scheme), parsed.address
+
+
+def _canonical(url: str) -> tuple[str, SocketAddress]:
+    """*url* rewritten by ``unixsocket_url.build_url`` (lowercase-proof), and its socket."""
+    parsed = _parse(url)
+    return str(parsed), parsed.address
+
+
+@lru_cache(maxsize=256)
+def _socket_root(scheme: str, address: SocketAddress) -> tuple[httpx2.URL, int]:
+    """The canonical URL of *address*'s ``/``, and its length: httpx2 parses the long
+    percent-encoded host character by character, once per socket here."""
+    root = str(UnixSocketURL(scheme=scheme, address=address, path="/", query=""))
+    return httpx2.URL(root), len(root)
 
 
 @lru_cache(maxsize=1024)
 def _canonical_url(url: str) -> tuple[httpx2.URL, SocketAddress]:
-    """:func:`_canonical` as an :class:`httpx2.URL` (immutable, so one parse serves every
-    request for *url*: httpx2's parser checks the long percent-encoded host character by
-    character, which costs more than the rest of ``build_request``)."""
-    canonical, address = _canonical(url)
-    return httpx2.URL(canonical), address
+    """:func:`_canonical` as an :class:`httpx2.URL` (immutable, so one serves every request for
+    *url*). A new path on a known socket is not parsed by httpx2 again: its path and query, which
+    ``parse_url`` has percent-encoded as httpx2 would (httpx2 leaves them as they are), replace
+    those of the socket's root URL in ``httpx2.URL._uri_reference`` (a ``NamedTuple`` in httpx2
+    0.27, 0.28 and httpx2; ``URL.copy_with`` would re-parse the host)."""
+    parsed = _parse(url)
+    path, query = parsed.path, parsed.query
+    root, length = _socket_root(parsed.scheme, parsed.address)
+    if _DOT_SEGMENT.search(path) or length + len(path) + len(query) > _SHORT_URL:
+        return httpx2.URL(str(parsed)), parsed.address
+    canonical = httpx2.URL.__new__(httpx2.URL)
+    canonical._uri_reference = root._uri_reference._replace(path=path, query=query or None)
+    return canonical, parsed.address
 
 
 def _transport_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
