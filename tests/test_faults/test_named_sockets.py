@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from support.flavor_fixtures import ConnectLog
 from support.flavors import CONNECT, REDIRECT, Flavor
 
 from unixsocket_testutils import RecordedRequest, Reply, ScriptedServer, echo
 from unixsocket_url import build_url
-
-from .conftest import ConnectLog
 
 NAMED_FLAVORS = {"urllib3", "requests"}
 """The client libraries whose flavors take ``sockets=`` here; the httpx flavors get it on
