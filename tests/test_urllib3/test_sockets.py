@@ -89,13 +89,24 @@ def test_a_held_socket_serves_requests_on_its_one_connection(held: socket.socket
         response = pm.request("GET", "http+unix://app/redirect")  # a relative Location
         assert json.loads(response.data)["server"] == "unixsocket-testutils demo"
         pool = pm.connection_from_url("http+unix://app/")
-        assert len(pm.pools) == 1
         assert pool.pool is not None
         assert (pool.pool.maxsize, pool.block, pool.num_connections) == (1, True, 1)
         if LINUX:
             credentials = peer_credentials(response)
             assert credentials is not None
             assert credentials.uid == os.getuid()
+
+
+def test_a_held_socket_s_pool_is_never_evicted_by_other_sockets(
+    held: socket.socket, scripted_server_factory: Any
+) -> None:
+    """urllib3 keeps ``num_pools`` pools and closes (1.26) or drops (2.x) the others."""
+    others = [scripted_server_factory(echo) for _ in range(2)]
+    with UnixPoolManager(num_pools=1, sockets={"app": held}) as pm:
+        for server in [None, *others, None]:
+            url = "http+unix://app/health" if server is None else server.url_for("/")
+            assert pm.request("GET", url).status == 200
+        assert len(pm.pools) == 1  # the last of the others
 
 
 def test_a_held_pool_given_the_socket_directly(held: socket.socket) -> None:

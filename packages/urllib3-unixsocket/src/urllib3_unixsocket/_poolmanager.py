@@ -24,7 +24,7 @@ from unixsocket_url import (
 )
 
 from ._errors import RedirectRefused
-from ._pool import UnixHTTPConnectionPool, UnixHTTPSConnectionPool, _UnixPoolMixin
+from ._pool import UnixHTTPConnectionPool, UnixHTTPSConnectionPool
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -113,6 +113,8 @@ class UnixPoolManager(PoolManager):
         """The registered socket names (a :class:`unixsocket_url.SocketNames`)."""
         self._named_addresses: dict[SocketAddress, SocketTarget] = {}
         """The first name of each registered address: its pool's errors show it."""
+        self._held_pools: dict[PoolKey, HTTPConnectionPool] = {}
+        """The pools of held sockets, never evicted (see ``connection_from_pool_key``)."""
         for target in self.sockets.values():
             if target.address is not None:
                 self._named_addresses.setdefault(target.address, target)
@@ -245,15 +247,31 @@ class UnixPoolManager(PoolManager):
         )
         return pool
 
+    def connection_from_pool_key(
+        self, pool_key: PoolKey, request_context: dict[str, Any]
+    ) -> HTTPConnectionPool:
+        """urllib3's, except that the pool of a held socket is kept apart from ``pools``: urllib3
+        closes (1.26) or drops (2.x) the least recently used of ``num_pools`` pools, and a held
+        socket's connection cannot be made again."""
+        target = request_context.get("address")
+        if not (isinstance(target, SocketTarget) and target.held):
+            return super().connection_from_pool_key(pool_key, request_context)
+        with self.pools.lock:
+            pool = self._held_pools.get(pool_key)
+            if pool is None:
+                scheme = request_context["scheme"]
+                pool = self._new_pool(scheme, "localhost", 0, request_context=request_context)
+                self._held_pools[pool_key] = pool
+        return pool
+
     def clear(self) -> None:
-        """urllib3's ``clear()``, which also closes the held sockets, used or not: the manager
-        owns them. (urllib3 2 leaves pools to close when collected; a held socket's pool is
-        closed at once, its connection when a response in flight releases it.)"""
-        pools = [self.pools.get(key) for key in self.pools.keys()]  # noqa: SIM118 (no iter)
+        """urllib3's ``clear()``, which also closes the held sockets, used or not (the manager
+        owns them): their pools at once, a connection in use when its response releases it."""
         super().clear()
-        for pool in pools:
-            if isinstance(pool, _UnixPoolMixin) and pool.target.held:
-                pool.close()
+        with self.pools.lock:
+            held, self._held_pools = list(self._held_pools.values()), {}
+        for pool in held:
+            pool.close()
         self.sockets.close()
 
     def urlopen(  # type: ignore[override]
