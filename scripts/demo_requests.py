@@ -17,6 +17,7 @@ import requests
 
 import requests_unixsocket
 import unixsocket_url
+from unixsocket_testutils import connected_server
 
 
 def _heading(title: str) -> None:
@@ -53,6 +54,15 @@ def section(base_url: str) -> None:
         response = session.post(unixsocket_url.build_url(address, "/echo"), json={"demo": True})
         echoed = response.json()["body"]
         _show("POST /echo json", f"{response.status_code}, the server read {echoed}")
+
+    spec = f"unix://{os.fsdecode(address)}"  # as DOCKER_HOST writes a socket
+    with requests_unixsocket.Session(sockets={"demo": spec}) as session:
+        response = session.get("http+unix://demo/health")
+        _show("named socket", f"sockets={{'demo': {spec!r}}}")
+        _show("", f"GET http+unix://demo/health -> {response.status_code} {response.json()}")
+    with connected_server() as sock, requests_unixsocket.Session(sockets={"child": sock}) as held:
+        response = held.get("http+unix://child/v1/info")
+        _show("held socket", f"a socketpair to a child process: GET -> {response.status_code}")
 
     with requests_unixsocket.monkeypatch():
         response = requests.get(unixsocket_url.build_url(address, "/health"))

@@ -320,9 +320,11 @@ From profiles (cProfile, 2,000 requests against this nginx) of what remains:
   (httptools), not httpcore and h11; what remains is httpx's own client (building the request
   and the response, cookies, headers: most of a request's Python time) and the two system
   calls. The engine's own steps (the request head, parsing the answer, the pool) cost about
-  6 µs. Distinct paths cost more than one path because the client's canonical-URL cache misses:
-  parsing and rebuilding the `http+unix://` URL (unixsocket-url, 6.5 µs) and httpx's parse of
-  its long percent-encoded host (12.5 µs) each time.
+  6 µs. A new path costs more than a repeated one (CPU time per new URL, measured inside the
+  benchmark's loop): httpx parses a socket's long percent-encoded host only once per socket, but
+  each new URL still pays unixsocket-url's parse (6.5 µs), building its `httpx.URL` from the
+  socket's (3 µs), and a miss of the standard library's `urlsplit` cache in the cookie jar that
+  httpx hands every response, cookies or not (6.5 µs).
 - **httpx sync download**: every byte goes through the kernel copy (`recv`), httptools' body
   callback, and httpx's re-chunking into the 1 MiB pieces asked for (`BytesIO` writes);
   httpx's own transport pays the same with h11's buffer and 64 KiB reads. Reads grow to
@@ -339,8 +341,9 @@ From profiles (cProfile, 2,000 requests against this nginx) of what remains:
   `unixsocket_url.parse_url` 3.3 µs saved a call (urllib3 calls it once a request, requests
   three times); its socket-name decoding 2.5 µs a new URL on a known socket (paths with IDs in
   them); urllib3-unixsocket's per-socket pool key 5 µs a request (6.0 against 1.1 µs); httpx's
-  canonical URL 13.7 µs a request. Removed, worth under 2 % or off the hot path: requests'
-  rewritten-URL cache (2.7 µs, 1.3 % of a request).
+  canonical URL 1.2 µs a request (a new path on a known socket: 6 µs, as httpx's parse of the
+  socket's root URL, 14 µs, is kept per socket). Removed, worth under 2 % or off the hot path:
+  requests' rewritten-URL cache (2.7 µs, 1.3 % of a request).
 
 ![Benchmark chart](assets/benchmarks.png)
 

@@ -8,13 +8,12 @@ import time
 
 import pytest
 from support.descriptors import open_files, opened_since
+from support.flavor_fixtures import ConnectLog
 from support.flavors import CONNECT, CONNECT_TIMEOUT, Flavor
 
 from unixsocket_testutils import ScriptedServer, UnixSocketServerThread
 from unixsocket_testutils.faults import BAD_SOCKETS, bad_socket
 from unixsocket_url import build_url
-
-from .conftest import ConnectLog
 
 REASONS = {
     "missing": "no such file or directory",

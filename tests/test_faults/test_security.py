@@ -7,12 +7,11 @@ from urllib.parse import quote, unquote
 import pytest
 import requests
 import urllib3
+from support.flavor_fixtures import ConnectLog
 from support.flavors import REDIRECT, Flavor
 from support.httpx_flavor import httpx
 
 from unixsocket_testutils import RecordedRequest, Reply, ScriptedServer, echo
-
-from .conftest import ConnectLog
 
 REDIRECTS = (302, 303, 307, 308)
 

@@ -14,29 +14,6 @@ from unixsocket_testutils.pytest_plugin import UnixServerFactory
 pytestmark = pytest.mark.anyio
 
 
-async def test_many_paths_one_connection(unix_server: UnixSocketServerThread) -> None:
-    async with AsyncClient() as client:
-        for path in ("/a", "/b?x=1", "/c/d"):
-            response = await client.get(unix_server.url_for(path))
-            assert response.text == "Hello world!"
-        response = await client.post(unix_server.url_for("/p"), content=b"body")
-        assert response.status_code == 200
-    assert [r.target for r in unix_server.requests] == ["/a", "/b?x=1", "/c/d", "/p"]
-    assert unix_server.requests[-1].body == b"body"
-    assert [r.header("host") for r in unix_server.requests] == ["localhost"] * 4
-    assert unix_server.accepted_connections == 1
-
-
-async def test_two_sockets_two_connections(unix_server_factory: UnixServerFactory) -> None:
-    first, second = unix_server_factory(), unix_server_factory()
-    async with AsyncClient() as client:
-        for _ in range(2):
-            for server in (first, second):
-                response = await client.get(server.url_for("/x"))
-                assert response.headers["x-socket-path"] == server.usock
-    assert (first.accepted_connections, second.accepted_connections) == (1, 1)
-
-
 async def test_concurrent_requests_open_two_connections(
     unix_server: UnixSocketServerThread,
 ) -> None:

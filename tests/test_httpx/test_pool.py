@@ -3,10 +3,9 @@ httpcore2's own pass does not either; httpcore 1.0.9's does, and ours replaces i
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from support.httpx_flavor import Client, PoolRequest, _backend, _pool, httpcore, httpx
+from support.threads import in_threads
 
 from unixsocket_testutils import UnixSocketServerThread
 
@@ -73,21 +72,12 @@ def test_a_connection_its_request_left_before_connecting_is_dropped(
 
 def _contend(client: Client, server: UnixSocketServerThread) -> list[BaseException]:
     """Four threads, five requests each, through *client*; the exceptions they met."""
-    errors: list[BaseException] = []
 
     def work(index: int) -> None:
-        try:
-            for n in range(5):
-                client.get(server.url_for(f"/t{index}/{n}")).raise_for_status()
-        except BaseException as exc:  # pragma: no cover - reported by the caller
-            errors.append(exc)
+        for n in range(5):
+            client.get(server.url_for(f"/t{index}/{n}")).raise_for_status()
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    return in_threads(4, work)
 
 
 def test_threads_contending_for_two_connections_never_exceed_them() -> None:

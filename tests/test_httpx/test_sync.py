@@ -21,7 +21,6 @@ from support.httpx_flavor import (
 )
 
 from unixsocket_testutils import UnixSocketServerThread
-from unixsocket_testutils.pytest_plugin import UnixServerFactory
 
 
 def test_public_constants_and_classes() -> None:
@@ -44,47 +43,6 @@ def test_imports_no_other_flavors_library() -> None:
     probe = f"import sys, {PACKAGE}; print(sorted(set(sys.modules) & {set(other)!r}))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
-
-
-def test_many_paths_share_one_connection(unix_server: UnixSocketServerThread) -> None:
-    with Client() as client:
-        for path, query in [("/a", None), ("/b/c", "x=1&y=2"), ("/a%20b", None), ("/", None)]:
-            response = client.get(unix_server.url_for(path, query))
-            assert response.status_code == 200
-            assert response.text == "Hello world!"
-        response = client.post(unix_server.url_for("/submit"), content=b"payload")
-        assert response.status_code == 200
-    targets = [(r.method, r.target, r.body) for r in unix_server.requests]
-    assert targets == [
-        ("GET", "/a", b""),
-        ("GET", "/b/c?x=1&y=2", b""),
-        ("GET", "/a%20b", b""),
-        ("GET", "/", b""),
-        ("POST", "/submit", b"payload"),
-    ]
-    assert unix_server.accepted_connections == 1
-    assert {r.connection_index for r in unix_server.requests} == {0}
-
-
-def test_two_sockets_two_connections(unix_server_factory: UnixServerFactory) -> None:
-    first, second = unix_server_factory(), unix_server_factory()
-    with Client() as client:
-        for _ in range(3):
-            for server in (first, second):
-                response = client.get(server.url_for("/where"))
-                assert response.headers["X-Socket-Path"] == server.usock
-    assert first.accepted_connections == 1
-    assert second.accepted_connections == 1
-    assert len(first.requests) == len(second.requests) == 3
-
-
-def test_host_header_is_localhost_unless_set(unix_server: UnixSocketServerThread) -> None:
-    with Client() as client:
-        client.get(unix_server.url)
-        client.get(unix_server.url, headers={"Host": "api.example"})
-    hosts = [r.header("Host") for r in unix_server.requests]
-    assert hosts == ["localhost", "api.example"]
-    assert all(unix_server.usock not in str(r.headers) for r in unix_server.requests)
 
 
 def test_bare_mounted_transport(unix_server: UnixSocketServerThread) -> None:

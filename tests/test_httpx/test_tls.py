@@ -1,4 +1,5 @@
-"""https+unix://: TLS over the socket, certificate checks against an explicit server name."""
+"""https+unix:// through httpx's own API: certificate checks against an explicit server name (the
+transport's option, the request's extension). TLS on every flavor is in tests/test_flavors."""
 
 from __future__ import annotations
 
@@ -7,17 +8,19 @@ import ssl
 
 import pytest
 import trustme
-from support.httpx_flavor import AsyncClient, AsyncUnixTransport, Client, UnixTransport, httpx
+from support.httpx_flavor import AsyncUnixTransport, Client, UnixTransport, httpx
 
 from unixsocket_testutils import Connection
 from unixsocket_testutils.pytest_plugin import ScriptedServerFactory
 
 
 class TLSServer:
-    def __init__(self, scripted: ScriptedServerFactory, names: tuple[str, ...]) -> None:
+    """A TLS server whose certificate names ``api.internal`` only (not ``localhost``)."""
+
+    def __init__(self, scripted: ScriptedServerFactory) -> None:
         self.ca = trustme.CA()
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ca.issue_cert(*names).configure_cert(self.context)
+        self.ca.issue_cert("api.internal").configure_cert(self.context)
         self.sni: list[str | None] = []
         self.targets: list[str] = []
         self.context.sni_callback = lambda _obj, name, _ctx: self.sni.append(name)
@@ -36,35 +39,8 @@ class TLSServer:
 
 
 @pytest.fixture
-def tls_server(scripted_server_factory: ScriptedServerFactory) -> TLSServer:
-    return TLSServer(scripted_server_factory, ("localhost",))
-
-
-@pytest.fixture
 def named_tls_server(scripted_server_factory: ScriptedServerFactory) -> TLSServer:
-    return TLSServer(scripted_server_factory, ("api.internal",))
-
-
-def test_https_over_the_socket(tls_server: TLSServer) -> None:
-    with Client(verify=tls_server.trusting()) as client:
-        for path in ("/a", "/b"):
-            response = client.get(tls_server.url + path.lstrip("/"))
-            assert response.text == "secret"
-        stream = response.extensions["network_stream"]
-        assert stream.get_extra_info("ssl_object").version().startswith("TLS")
-    assert tls_server.targets == ["/a", "/b"]
-    assert tls_server.sni == ["localhost"]
-    assert tls_server.server.accepted_connections == 1
-
-
-def test_untrusted_certificate_is_a_connect_error(tls_server: TLSServer) -> None:
-    with Client() as client, pytest.raises(httpx.ConnectError) as info:
-        client.get(tls_server.url)
-    assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
-    assert tls_server.server.describe() in str(info.value)
-    assert tls_server.targets == []
-    with Client(verify=False) as insecure:
-        assert insecure.get(tls_server.url).text == "secret"
+    return TLSServer(scripted_server_factory)
 
 
 def test_explicit_server_name(named_tls_server: TLSServer) -> None:
@@ -81,17 +57,6 @@ def test_explicit_server_name(named_tls_server: TLSServer) -> None:
         assert response.text == "secret"
     assert named_tls_server.targets == ["/t", "/e"]
     assert named_tls_server.sni[-2:] == ["api.internal", "api.internal"]
-
-
-@pytest.mark.anyio
-async def test_async_https_over_the_socket(tls_server: TLSServer) -> None:
-    async with AsyncClient(verify=tls_server.trusting()) as client:
-        for path in ("a", "b"):
-            assert (await client.get(tls_server.url + path)).text == "secret"
-    async with AsyncClient() as client:
-        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-            await client.get(tls_server.url)
-    assert tls_server.targets == ["/a", "/b"]
 
 
 @pytest.mark.anyio

@@ -1,4 +1,5 @@
-"""Fixtures for peer identity: anyio backends, and a raw HTTP listener run by another user."""
+"""Fixtures for peer identity: every flavor (tests/support/flavors.py), and a raw HTTP listener
+run by another user."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from support.flavor_fixtures import flavor  # noqa: F401 (a fixture)
 
 from unixsocket_testutils import server_process
-from unixsocket_url import build_url
+from unixsocket_url import UnexpectedPeer, build_url
 
 OTHER_UID = 65534
 """The user ``nobody`` (and its group): the server of :func:`other_user_server`."""
@@ -57,10 +59,13 @@ with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
 """
 
 
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    """Every ``@pytest.mark.anyio`` test runs on asyncio and on trio."""
-    return str(request.param)
+def unexpected_peer(error: BaseException | None) -> UnexpectedPeer:
+    """The :class:`UnexpectedPeer` that *error* (a flavor's refusal) was raised from, directly or
+    through the error of the layer below (``raise ... from``)."""
+    while error is not None and not isinstance(error, UnexpectedPeer):
+        error = error.__cause__
+    assert error is not None, "the refusal was not raised from UnexpectedPeer"
+    return error
 
 
 class OtherUserServer:

@@ -1,4 +1,5 @@
-"""SO_PEERCRED against an in-process server: every flavor reports this process's pid, uid, gid."""
+"""SO_PEERCRED against an in-process server: every flavor reports this process's pid, uid, gid,
+and refuses a socket served by another uid than the one expected, before sending a byte."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import pytest
 import requests
 import urllib3
 from support.descriptors import open_files, opened_since
+from support.flavors import DENIED, Flavor
 from support.httpx_flavor import httpx, httpx_unixsocket
-from urllib3.util.retry import Retry
 
 import requests_unixsocket
 import unixsocket_url
@@ -24,8 +25,16 @@ import urllib3_unixsocket
 from unixsocket_testutils import UnixSocketServerThread
 from unixsocket_url import ConnectAttempt, PeerCredentials, UnexpectedPeer, UnixConnectError
 
+from .conftest import unexpected_peer
+
 OURS = PeerCredentials(pid=os.getpid(), uid=os.getuid(), gid=os.getgid())
 NOT_OURS = os.getuid() + 1
+LIBRARY_ERROR = {
+    "urllib3": urllib3.exceptions.HTTPError,
+    "requests": requests.ConnectionError,
+    "httpx": httpx.ConnectError,
+}
+"""The exception each library's users catch, which each flavor's SocketAccessDenied is."""
 
 
 @pytest.fixture
@@ -127,63 +136,54 @@ def test_only_permission_errors_are_not_retryable(code: int | None, retryable: b
     assert UnixConnectError("/x.sock", code, "message").retryable is retryable
 
 
-# -------------------------------------------------------------------------------- urllib3
+# ---------------------------------------------------------------------------- every flavor
 
 
-def test_urllib3_responses_carry_the_credentials(fresh: UnixSocketServerThread) -> None:
-    with urllib3_unixsocket.UnixPoolManager(expected_peer_uid=os.getuid()) as pm:
-        first = pm.request("GET", fresh.url_for("/a"))
-        second = pm.request("GET", fresh.url_for("/b"), preload_content=False)
-        assert second.data == b"Hello world!"
-        second.release_conn()
+def test_responses_carry_the_credentials(flavor: Flavor, fresh: UnixSocketServerThread) -> None:
+    with flavor.client(expected_peer_uid=os.getuid()) as client:
+        first = client.request("GET", fresh.url_for("/a"))
+        with client.stream(fresh.url_for("/b")) as streamed:
+            assert streamed(12) == b"Hello world!"
+            assert streamed.peer == OURS
+    assert first.peer == OURS
     assert fresh.accepted_connections == 1  # the second came over the same connection
-    assert urllib3_unixsocket.peer_credentials(first) == OURS
-    assert urllib3_unixsocket.peer_credentials(second) == OURS
 
 
-def test_urllib3_refuses_another_user_once_and_sends_nothing(listener: socket.socket) -> None:
+def test_refuses_another_user_once_and_sends_nothing(
+    flavor: Flavor, listener: socket.socket
+) -> None:
+    path = listener.getsockname()
+    with (
+        flavor.client(expected_peer_uid=NOT_OURS, **flavor.retry_kw(3)) as client,
+        flavor.raises(DENIED) as raised,
+    ):
+        client.request("POST", url(listener, "/x"), body=b"token")
+    assert raised.message == (
+        f"cannot connect to UNIX socket '{path}': it is served by uid {os.getuid()} "
+        f"(pid {os.getpid()}), not by the expected uid {NOT_OURS}; nothing was sent"
+    )
+    assert isinstance(raised.error, LIBRARY_ERROR[flavor.name.partition("-")[0]])
+    cause = unexpected_peer(raised.error)
+    assert (cause.address, cause.expected_uid, cause.peer) == (path, NOT_OURS, OURS)
+    if isinstance(raised.error, urllib3_unixsocket.SocketAccessDenied):
+        assert raised.error.address == path
+    if isinstance(raised.error, requests.RequestException):
+        assert raised.error.request is not None  # as on requests' own errors
+    assert drain(listener) == [b""]  # one connection, not a byte on it
+
+
+# ------------------------------------------------------------------ one library's API each
+
+
+def test_urllib3_pools_keep_the_expectation(listener: socket.socket) -> None:
     with urllib3_unixsocket.UnixPoolManager(expected_peer_uid=NOT_OURS) as pm:
         assert pm.expected_peer_uid == NOT_OURS
         pool = pm.connection_from_url(url(listener))
         assert getattr(pool, "expected_peer_uid", None) == NOT_OURS
-        with pytest.raises(urllib3_unixsocket.SocketAccessDenied) as info:
-            pm.request("POST", url(listener, "/x"), body=b"token", retries=Retry(connect=3))
-    assert info.value.address == listener.getsockname()
-    assert isinstance(info.value.__cause__, UnexpectedPeer)
-    assert f"served by uid {os.getuid()}" in str(info.value)
-    assert drain(listener) == [b""]  # one connection, not a byte on it
 
 
 def test_urllib3_response_from_elsewhere_has_no_credentials() -> None:
     assert urllib3_unixsocket.peer_credentials(urllib3.HTTPResponse(body=b"")) is None
-
-
-# ------------------------------------------------------------------------------- requests
-
-
-def test_requests_session_responses_carry_the_credentials(fresh: UnixSocketServerThread) -> None:
-    with requests_unixsocket.Session(expected_peer_uid=os.getuid()) as session:
-        response = session.get(fresh.url_for("/"))
-        streamed = session.get(fresh.url_for("/"), stream=True)
-        with streamed:
-            assert requests_unixsocket.peer_credentials(streamed) == OURS
-    assert requests_unixsocket.peer_credentials(response) == OURS
-
-
-def test_requests_adapter_refuses_another_user_once_and_sends_nothing(
-    listener: socket.socket,
-) -> None:
-    with requests.Session() as session:
-        adapter = requests_unixsocket.UnixAdapter(
-            expected_peer_uid=NOT_OURS, max_retries=Retry(connect=3)
-        )
-        session.mount("http+unix://", adapter)
-        with pytest.raises(requests_unixsocket.SocketAccessDenied) as info:
-            session.post(url(listener), data=b"token")
-    assert isinstance(info.value, requests.ConnectionError)
-    assert info.value.request is not None
-    assert f"not by the expected uid {NOT_OURS}" in str(info.value)
-    assert drain(listener) == [b""]
 
 
 def test_requests_adapter_keeps_the_expectation_through_pickle() -> None:
@@ -199,46 +199,10 @@ def test_requests_response_from_elsewhere_has_no_credentials() -> None:
     assert requests_unixsocket.peer_credentials(requests.Response()) is None
 
 
-# ---------------------------------------------------------------------------------- httpx
-
-
-def test_httpx_client_responses_carry_the_credentials(fresh: UnixSocketServerThread) -> None:
+def test_httpx_response_extension_holds_the_credentials(fresh: UnixSocketServerThread) -> None:
     with httpx_unixsocket.Client(expected_peer_uid=os.getuid()) as client:
         response = client.get(fresh.url_for("/"))
-    assert httpx_unixsocket.peer_credentials(response) == OURS
     assert response.extensions["peer_credentials"] == OURS
-
-
-def test_httpx_transport_refuses_another_user_once_and_sends_nothing(
-    listener: socket.socket,
-) -> None:
-    transport = httpx_unixsocket.UnixTransport(retries=3, expected_peer_uid=NOT_OURS)
-    client = httpx_unixsocket.Client(mounts={"http+unix://": transport})
-    with client, pytest.raises(httpx_unixsocket.SocketAccessDenied) as info:
-        client.post(url(listener), content=b"token")
-    assert isinstance(info.value, httpx.ConnectError)
-    assert isinstance(info.value.__cause__, UnexpectedPeer)
-    assert drain(listener) == [b""]
-
-
-@pytest.mark.anyio
-async def test_httpx_async_client_responses_carry_the_credentials(
-    fresh: UnixSocketServerThread,
-) -> None:
-    async with httpx_unixsocket.AsyncClient(expected_peer_uid=os.getuid()) as client:
-        response = await client.get(fresh.url_for("/"))
-    assert httpx_unixsocket.peer_credentials(response) == OURS
-
-
-@pytest.mark.anyio
-async def test_httpx_async_transport_refuses_another_user_once_and_sends_nothing(
-    listener: socket.socket,
-) -> None:
-    transport = httpx_unixsocket.AsyncUnixTransport(retries=3, expected_peer_uid=NOT_OURS)
-    async with httpx_unixsocket.AsyncClient(mounts={"http+unix://": transport}) as client:
-        with pytest.raises(httpx_unixsocket.SocketAccessDenied):
-            await client.post(url(listener), content=b"token")
-    assert drain(listener) == [b""]
 
 
 def test_httpx_response_from_elsewhere_has_no_credentials() -> None:

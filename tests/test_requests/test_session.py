@@ -1,9 +1,10 @@
-"""Session and UnixAdapter against the shared test server: what it got, on how many connections."""
+"""Session and UnixAdapter through requests' own API: methods, module functions, hooks, auth,
+timeouts, retries, mounting, schemes, pickling. Keep-alive and socket names on every flavor are
+in tests/test_flavors."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import threading
@@ -51,26 +52,11 @@ def json_app(environ: Any, start_response: Any) -> list[bytes]:
     return [data]
 
 
-def test_get(session: Session, unix_server: UnixSocketServerThread) -> None:
-    response = session.get(unix_server.url_for("/v1/info", {"a": "1"}))
-    assert response.status_code == 200
-    assert response.text == "Hello world!"
-    assert response.headers["X-Requested-Path"] == "/v1/info"
-    assert response.url == unix_server.url_for("/v1/info", {"a": "1"})
-    (seen,) = unix_server.requests
-    assert (seen.method, seen.target) == ("GET", "/v1/info?a=1")
-    assert seen.header("Host") == "localhost"
-
-
-def test_keep_alive_across_paths_and_queries(
+def test_response_url_is_the_socket_url(
     session: Session, unix_server: UnixSocketServerThread
 ) -> None:
-    for i in range(100):
-        response = session.get(unix_server.url_for(f"/p/{i % 50}", {"q": str(i)}))
-        assert response.status_code == 200
-    assert len(unix_server.requests) == 100
-    assert len({seen.path for seen in unix_server.requests}) == 50
-    assert unix_server.accepted_connections == 1
+    response = session.get(unix_server.url_for("/v1/info", {"a": "1"}))
+    assert response.url == unix_server.url_for("/v1/info", {"a": "1"})
 
 
 def test_every_method(session: Session, unix_server_factory: Any) -> None:
@@ -169,31 +155,6 @@ def test_adapter_timeout_applies_when_the_request_gives_none(unix_server_factory
         assert session.get(server.url_for("/slow"), timeout=5).text == "ok"
 
 
-def test_threads_share_a_session_without_discards(
-    unix_server: UnixSocketServerThread, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.WARNING, logger="urllib3")
-    errors: list[BaseException] = []
-    with Session() as session:
-
-        def work(n: int) -> None:
-            try:
-                for i in range(25):
-                    session.get(unix_server.url_for(f"/t{n}/{i}")).raise_for_status()
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert not errors
-    assert len(unix_server.requests) == 200
-    assert unix_server.accepted_connections <= 8
-    assert "Connection pool is full" not in caplog.text
-
-
 def test_retry_through_max_retries(sockdir: str) -> None:
     calls: list[str] = []
 
@@ -255,22 +216,6 @@ def test_custom_url_scheme(unix_server: UnixSocketServerThread) -> None:
     assert unix_server.requests[0].target == "/docker"
 
 
-@pytest.mark.skipif(not LINUX, reason="abstract names are Linux-only")
-def test_abstract_names(session: Session, unix_server_factory: Any) -> None:
-    server = unix_server_factory(abstract="rq-Abstract")
-    assert session.get("http+unix://%00rq-Abstract/pct").status_code == 200
-    assert session.get("http+unix://\0rq-Abstract/literal").status_code == 200
-    assert [seen.target for seen in server.requests] == ["/pct", "/literal"]
-    assert server.accepted_connections == 1
-
-
-@pytest.mark.parametrize("name", ["Upper Case.sock", "a+b%c.sock", "caf\u00e9 \u2603.sock"])
-def test_socket_names(session: Session, unix_server_factory: Any, sockdir: str, name: str) -> None:
-    server = unix_server_factory(path=os.path.join(sockdir, name))
-    response = session.get(build_url(server.address, "/n"))
-    assert response.headers["X-Socket-Path"].encode("latin-1").decode() == server.usock
-
-
 def test_quote_plus_urls_of_the_old_package_keep_working(
     session: Session, unix_server_factory: Any, sockdir: str
 ) -> None:
@@ -286,17 +231,6 @@ def test_raw_non_ascii_host_is_not_idna_encoded(
     url = "http+unix://" + server.usock.replace("/", "%2F") + "/raw"
     assert session.get(url).status_code == 200
     assert server.requests[0].target == "/raw"
-
-
-@pytest.mark.skipif(not LINUX, reason="paths over 107 bytes are reachable on Linux only")
-def test_long_paths(session: Session, unix_server_factory: Any, sockdir: str) -> None:
-    deep = os.path.join(sockdir, "d" * 60, "e" * 60)
-    os.makedirs(deep)
-    server = unix_server_factory(path=os.path.join(sockdir, "s.sock"))
-    long_path = os.path.join(deep, "s.sock")
-    os.rename(server.usock, long_path)
-    assert session.get(build_url(long_path, "/long")).status_code == 200
-    assert server.requests[0].target == "/long"
 
 
 def test_adapter_survives_pickling(unix_server: UnixSocketServerThread) -> None:

@@ -13,13 +13,16 @@ On top of mounting the transports, the clients do what a mounted transport alone
 Four private httpx2 methods are overridden (``_transport_for_url``, ``_redirect_url``,
 ``_build_redirect_request``, ``_send_single_request``; the same signatures in httpx 0.27, 0.28
 and httpx2 2.16, tested on each): event hooks cannot change the next redirect request, and a user
-can replace them.
+can replace them. One private attribute is read: ``httpx2.URL._uri_reference``, whose path and query
+a new URL on a known socket replaces (see :func:`_canonical_url`; tests/test_httpx compares every
+such URL with httpx2's own parse).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -29,6 +32,7 @@ from unixsocket_url import (
     CREDENTIAL_HEADERS,
     SCHEMES,
     InvalidURL,
+    UnixSocketURL,
     build_url,
     is_unix_url,
     join_url,
@@ -42,6 +46,7 @@ from ._transport import DEFAULT_LIMITS, AsyncUnixTransport, UnixTransport
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from http.cookiejar import CookieJar
 
     from unixsocket_url import SocketAddress, SocketNames, SocketSource
 
@@ -52,23 +57,48 @@ _Redirect = Callable[[httpx2.Request, httpx2.Response], _R]
 """One of httpx2's own redirect steps (``_redirect_url``, ``_build_redirect_request``)."""
 
 
-def _canonical(url: str) -> tuple[str, SocketAddress]:
-    """*url* rewritten by ``unixsocket_url.build_url`` (lowercase-proof), and its socket."""
+_DOT_SEGMENT = re.compile(r"/\.\.?(?:/|\Z)")
+"""A ``.`` or ``..`` path segment: httpx2's parser removes them (RFC 3986, 5.2.4)."""
+_SHORT_URL = 8192
+"""Longer canonical URLs go through httpx2's whole parser, so its length limit (64 KiB) holds."""
+
+
+def _parse(url: str) -> UnixSocketURL:
     try:
-        parsed = parse_url(url)
+        return parse_url(url)
     except InvalidURL as exc:
         raise httpx2.InvalidURL(str(exc)) from None
-    raw = os.fsencode(parsed.address)  # the exact name, never re-read as a socket spec
-    return build_url(raw, parsed.target, scheme=parsed.scheme), parsed.address
+
+
+def _canonical(url: str) -> tuple[str, SocketAddress]:
+    """*url* rewritten by ``unixsocket_url.build_url`` (lowercase-proof), and its socket."""
+    parsed = _parse(url)
+    return str(parsed), parsed.address
+
+
+@lru_cache(maxsize=256)
+def _socket_root(scheme: str, address: SocketAddress) -> tuple[httpx2.URL, int]:
+    """The canonical URL of *address*'s ``/``, and its length: httpx2 parses the long
+    percent-encoded host character by character, once per socket here."""
+    root = str(UnixSocketURL(scheme=scheme, address=address, path="/", query=""))
+    return httpx2.URL(root), len(root)
 
 
 @lru_cache(maxsize=1024)
 def _canonical_url(url: str) -> tuple[httpx2.URL, SocketAddress]:
-    """:func:`_canonical` as an :class:`httpx2.URL` (immutable, so one parse serves every
-    request for *url*: httpx2's parser checks the long percent-encoded host character by
-    character, which costs more than the rest of ``build_request``)."""
-    canonical, address = _canonical(url)
-    return httpx2.URL(canonical), address
+    """:func:`_canonical` as an :class:`httpx2.URL` (immutable, so one serves every request for
+    *url*). A new path on a known socket is not parsed by httpx2 again: its path and query, which
+    ``parse_url`` has percent-encoded as httpx2 would (httpx2 leaves them as they are), replace
+    those of the socket's root URL in ``httpx2.URL._uri_reference`` (a ``NamedTuple`` in httpx2
+    0.27, 0.28 and httpx2; ``URL.copy_with`` would re-parse the host)."""
+    parsed = _parse(url)
+    path, query = parsed.path, parsed.query
+    root, length = _socket_root(parsed.scheme, parsed.address)
+    if _DOT_SEGMENT.search(path) or length + len(path) + len(query) > _SHORT_URL:
+        return httpx2.URL(str(parsed)), parsed.address
+    canonical = httpx2.URL.__new__(httpx2.URL)
+    canonical._uri_reference = root._uri_reference._replace(path=path, query=query or None)
+    return canonical, parsed.address
 
 
 def _transport_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -242,12 +272,27 @@ class _UnixRouting:
         return new
 
 
+class _Cookies(httpx2.Cookies):
+    """httpx2's cookie store, reading a response's cookies only when it sets some.
+
+    The standard library's cookie jar builds a ``urllib.request.Request`` for every response, and
+    parses its URL (12 µs a request, more for a URL it has not seen) just to find no
+    ``Set-Cookie``; the jar is left as it would be.
+    """
+
+    def extract_cookies(self, response: httpx2.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
 class _UnixClient:
     """The properties both clients add or change (the state is their ``_unix`` routing)."""
 
     _unix: _UnixRouting
     if TYPE_CHECKING:  # httpx2's, next in the clients' method resolution order
         _base_url: httpx2.URL
+        _cookies: httpx2.Cookies
 
         def _enforce_trailing_slash(self, url: httpx2.URL) -> httpx2.URL: ...
 
@@ -259,6 +304,17 @@ class _UnixClient:
     @allow_socket_redirects.setter
     def allow_socket_redirects(self, value: bool) -> None:
         self._unix.allow_socket_redirects = value
+
+    @property
+    def cookies(self) -> httpx2.Cookies:
+        """Cookie values to include with every request, as in httpx2."""
+        return self._cookies
+
+    @cookies.setter
+    def cookies(
+        self, cookies: httpx2.Cookies | CookieJar | dict[str, str] | list[tuple[str, str]]
+    ) -> None:
+        self._cookies = _Cookies(cookies)
 
     @property
     def base_url(self) -> httpx2.URL:
@@ -297,6 +353,7 @@ class Client(_UnixClient, httpx2.Client):
         )
         routing = _UnixRouting(allow_socket_redirects, transport.sockets)
         super().__init__(**routing.client_options(kwargs, transport))
+        self.cookies = self._cookies
         self._unix = routing
         self._unix_transport = transport
 
@@ -341,6 +398,7 @@ class AsyncClient(_UnixClient, httpx2.AsyncClient):
         )
         routing = _UnixRouting(allow_socket_redirects, transport.sockets)
         super().__init__(**routing.client_options(kwargs, transport))
+        self.cookies = self._cookies
         self._unix = routing
         self._unix_transport = transport
 

@@ -6,7 +6,8 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from requests.adapters import DEFAULT_POOLBLOCK, HTTPAdapter
-from requests.exceptions import InvalidURL
+from requests.exceptions import ConnectTimeout, InvalidURL
+from urllib3.exceptions import EmptyPoolError, LocationValueError
 
 import unixsocket_url
 import urllib3_unixsocket
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
     from requests import PreparedRequest, Response
     from urllib3.connectionpool import HTTPConnectionPool
+
+    from unixsocket_url import SocketNames, SocketSource
 
 PROXY_ERROR = "UnixAdapter does not support specifying proxies"
 
@@ -41,9 +44,16 @@ class UnixAdapter(HTTPAdapter):
     *expected_peer_uid* refuses a socket served by another user before any byte of the request
     is sent (Linux only), and permission denied is not retried: both raise
     :class:`SocketAccessDenied`.
+
+    *sockets* names sockets for ``http+unix://<name>/path`` URLs: a socket spec
+    (``"unix:///var/run/docker.sock"``), a connected socket the adapter takes over, or a connect
+    callable per name (see :class:`urllib3_unixsocket.UnixPoolManager`). A held socket is one
+    connection: concurrent requests wait for it up to the connect timeout, then raise
+    ``requests.ConnectTimeout``; once it is closed, the next request raises
+    ``requests.ConnectionError`` saying it cannot be re-made. ``close()`` closes held sockets.
     """
 
-    __attrs__ = [*HTTPAdapter.__attrs__, "timeout", "expected_peer_uid"]  # noqa: RUF012
+    __attrs__ = [*HTTPAdapter.__attrs__, "timeout", "expected_peer_uid", "_socket_sources"]  # noqa: RUF012
 
     def __init__(
         self,
@@ -51,11 +61,19 @@ class UnixAdapter(HTTPAdapter):
         pool_connections: int = 25,
         *args: Any,
         expected_peer_uid: int | None = None,
+        sockets: Mapping[str, SocketSource] | None = None,
         **kwargs: Any,
     ) -> None:
         self.timeout = timeout
         self.expected_peer_uid = expected_peer_uid
+        self._socket_sources = dict(sockets or {})
         super().__init__(pool_connections, *args, **kwargs)
+
+    @property
+    def sockets(self) -> SocketNames:
+        """The registered socket names (a :class:`unixsocket_url.SocketNames`)."""
+        manager: UnixPoolManager = self.poolmanager
+        return manager.sockets
 
     def init_poolmanager(
         self, connections: int, maxsize: int, block: bool = DEFAULT_POOLBLOCK, **pool_kwargs: Any
@@ -69,6 +87,7 @@ class UnixAdapter(HTTPAdapter):
             maxsize=maxsize,
             block=block,
             expected_peer_uid=self.expected_peer_uid,
+            sockets=self._socket_sources,
             **pool_kwargs,
         )
 
@@ -126,6 +145,8 @@ class UnixAdapter(HTTPAdapter):
             )
         except urllib3_unixsocket.SocketAccessDenied as exc:
             raise SocketAccessDenied(str(exc), request=request) from exc
+        except EmptyPoolError as exc:  # a held socket busy past the connect timeout
+            raise ConnectTimeout(exc, request=request) from exc
 
     def build_response(self, req: PreparedRequest, resp: Any) -> Response:
         """requests' response; a redirect's relative ``Location`` is made absolute on the socket.
@@ -145,10 +166,12 @@ class UnixAdapter(HTTPAdapter):
         return response
 
     def _pool(self, url: str, tls: dict[str, Any]) -> HTTPConnectionPool:
-        parsed = parse(url)
         manager: UnixPoolManager = self.poolmanager
-        # no TLS settings (http+unix): the manager's default pool, its key computed once
-        return manager.connection_from_socket(parsed.address, parsed.scheme, tls or None)
+        try:
+            # no TLS settings (http+unix): the manager's default pool, its key computed once
+            return manager.connection_from_url(url, tls or None)
+        except LocationValueError as exc:
+            raise InvalidURL(str(exc)) from exc
 
 
 def check_proxies(url: str, proxies: Mapping[str, str] | None) -> None:

@@ -15,9 +15,11 @@ from ._errors import RedirectRefused
 from ._urls import DEFAULT_SCHEME, canonical_url, next_url, prepared_form, scheme_of
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Generator, Mapping
 
     from requests import PreparedRequest, Request, Response
+
+    from unixsocket_url import SocketNames, SocketSource
 
     from ._adapter import UnixAdapter
 
@@ -51,6 +53,12 @@ class Session(requests.Session):
 
     *expected_peer_uid* goes to the adapter: a socket served by another user raises
     :class:`SocketAccessDenied` before any byte of the request is sent (Linux only).
+
+    *sockets* names sockets, so ``session.get("http+unix://docker/v1.45/info")`` reaches the
+    socket registered as ``docker``: a socket spec (``"unix:///var/run/docker.sock"``), a
+    connected socket the session takes over, or a connect callable per name (see
+    :class:`UnixAdapter`). Only the UNIX-socket schemes reach names; ``http://docker/`` stays
+    a TCP host. Redirects see a name as the socket it names. ``close()`` closes held sockets.
     """
 
     def __init__(
@@ -59,6 +67,7 @@ class Session(requests.Session):
         *args: Any,
         allow_socket_redirects: bool = False,
         expected_peer_uid: int | None = None,
+        sockets: Mapping[str, SocketSource] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +75,7 @@ class Session(requests.Session):
         self.allow_socket_redirects = allow_socket_redirects
         """Follow redirects into a socket from other origins, and between sockets."""
         self.unix_schemes = frozenset({"http+unix", "https+unix", scheme_of(url_scheme)})
-        adapter = _adapter_class()(expected_peer_uid=expected_peer_uid)
+        adapter = _adapter_class()(expected_peer_uid=expected_peer_uid, sockets=sockets)
         self.mount(url_scheme, adapter)
         self.mount("https+unix://", adapter)
         if scheme_of(url_scheme) != "http+unix":
@@ -74,6 +83,13 @@ class Session(requests.Session):
 
     def _unix(self, url: str | None) -> str | None:
         return None if url is None else canonical_url(url, self.unix_schemes)
+
+    def _names(self, unix: str | None) -> SocketNames | None:
+        """The socket names of the adapter mounted for the UNIX-socket URL *unix*."""
+        if unix is None:
+            return None
+        names = getattr(self.get_adapter(unix), "sockets", None)
+        return names if isinstance(names, unixsocket_url.SocketNames) else None
 
     # -- building requests -------------------------------------------------------------------
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Response:
@@ -159,14 +175,15 @@ class Session(requests.Session):
         if unix_source is None and unix_target is None:
             super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
             return
+        names = self._names(unix_target or unix_source)
         refusal = None
         if unix_target is not None and not self.allow_socket_redirects:
-            refusal = unixsocket_url.redirect_refusal(unix_source or source, unix_target)
+            refusal = unixsocket_url.redirect_refusal(unix_source or source, unix_target, names)
         if refusal is not None:
             raise RedirectRefused(
                 refusal, location=target, request=prepared_request, response=response
             )
-        if not unixsocket_url.same_socket(unix_source or source, unix_target or target):
+        if not unixsocket_url.same_socket(unix_source or source, unix_target or target, names):
             for name in unixsocket_url.CREDENTIAL_HEADERS:
                 prepared_request.headers.pop(name, None)
         if unix_target is None:  # off the socket: requests' own rules (.netrc) for the new host

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -91,7 +92,7 @@ def prepared_form(url: str, schemes: Iterable[str] = ()) -> str:
     scheme, written, rest = unixsocket_url.split_url(url)
     if _PLAIN_HOST.match(written):
         return url
-    host = unixsocket_url.split_url(unixsocket_url.build_url(parsed.address))[1]
+    host = unixsocket_url.split_url(unixsocket_url.build_url(os.fsencode(parsed.address)))[1]
     if host.startswith("."):
         host = "%2E" + host[1:]
     return f"{scheme}://{host}{rest}"

@@ -10,6 +10,7 @@ of the socket, errors naming the socket. New code uses :class:`requests_unixsock
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import urllib3_unixsocket
@@ -49,5 +50,6 @@ class UnixHTTPConnection(urllib3_unixsocket.UnixHTTPConnection):
         super().__init__(_address(unix_socket_url), timeout=timeout, **kwargs)
 
 
-def _address(url: str) -> Any:
-    return parse(unix_url(url) or url).address
+def _address(url: str) -> bytes:
+    """The socket *url* names, as ``bytes``: the exact name, never read again as a spec."""
+    return os.fsencode(parse(unix_url(url) or url).address)

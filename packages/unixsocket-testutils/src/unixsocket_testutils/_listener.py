@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Callable, Union
 from unixsocket_url import describe_address, is_abstract, normalize_address, parse_socket
 
 if TYPE_CHECKING:
-    from unixsocket_url import SocketAddress
+    from unixsocket_url import SocketAddress, SocketLike
 
-PathArg = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 AbstractArg = Union[str, bytes, bool]
 
 STOP_TIMEOUT = 5.0
@@ -41,7 +40,7 @@ on loopback a handshake takes microseconds, unless the listener's queue drops th
 
 
 def choose_address(
-    path: PathArg | None, abstract: AbstractArg | None
+    path: SocketLike | None, abstract: AbstractArg | None
 ) -> tuple[SocketAddress, str | None]:
     """The socket address, and the private directory to create for it (``None``: none)."""
     if abstract is not None and abstract is not False:
@@ -61,7 +60,7 @@ class Listener:
     def __init__(
         self,
         *,
-        path: PathArg | None = None,
+        path: SocketLike | None = None,
         abstract: AbstractArg | None = None,
         tcp: bool = False,
     ) -> None:

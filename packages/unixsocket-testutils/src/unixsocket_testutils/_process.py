@@ -11,7 +11,7 @@ from ._wait import wait_for_socket
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from ._listener import PathArg
+    from unixsocket_url import SocketLike
 
 STOP_TIMEOUT = 10.0
 """Seconds a server process gets to exit after SIGTERM before it is killed."""
@@ -20,7 +20,7 @@ STOP_TIMEOUT = 10.0
 @contextlib.contextmanager
 def server_process(
     command: Sequence[str],
-    socket: PathArg,
+    socket: SocketLike,
     *,
     timeout: float = 30.0,
     **popen: Any,

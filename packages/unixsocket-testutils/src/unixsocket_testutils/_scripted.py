@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 
     from _typeshed import WriteableBuffer
 
-    from unixsocket_url import SocketAddress
+    from unixsocket_url import SocketAddress, SocketLike
 
-    from ._listener import AbstractArg, PathArg
+    from ._listener import AbstractArg
     from ._protocol import RequestHead
     from ._server import QueryArg
 
@@ -167,7 +167,7 @@ class ScriptedServer:
         respond: Respond | None = None,
         *,
         behaviour: Behaviour | None = None,
-        path: PathArg | None = None,
+        path: SocketLike | None = None,
         abstract: AbstractArg | None = None,
         tcp: bool = False,
         ssl_context: ssl.SSLContext | None = None,

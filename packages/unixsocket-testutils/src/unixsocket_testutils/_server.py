@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Union
 from unixsocket_url import build_url, describe_address
 
 from ._app import hello_app
-from ._listener import STOP_TIMEOUT, AbstractArg, Listener, PathArg
+from ._listener import STOP_TIMEOUT, AbstractArg, Listener
 from ._wsgi import ServerContext, serve_connection
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import WSGIApplication
 
-    from unixsocket_url import SocketAddress
+    from unixsocket_url import SocketAddress, SocketLike
 
     from ._records import RecordedRequest
 
@@ -44,7 +44,7 @@ class UnixSocketServerThread(threading.Thread):
         self,
         *,
         app: WSGIApplication | None = None,
-        path: PathArg | None = None,
+        path: SocketLike | None = None,
         abstract: AbstractArg | None = None,
     ) -> None:
         self.app: WSGIApplication = hello_app if app is None else app
@@ -149,7 +149,7 @@ class UnixSocketServerThread(threading.Thread):
 def serve(
     app: WSGIApplication | None = None,
     *,
-    path: PathArg | None = None,
+    path: SocketLike | None = None,
     abstract: AbstractArg | None = None,
 ) -> Iterator[UnixSocketServerThread]:
     """Serve *app* (default: the hello-world application) for the duration of a ``with`` block."""

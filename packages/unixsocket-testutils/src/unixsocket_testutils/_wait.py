@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from unixsocket_url import connect, describe_address, normalize_address
 
 if TYPE_CHECKING:
-    from ._listener import PathArg
+    from unixsocket_url import SocketLike
 
 FIRST_DELAY = 0.001
 """Seconds between the first connection attempts; doubled after each one up to MAX_DELAY."""
@@ -18,7 +18,7 @@ MAX_DELAY = 0.05
 
 
 def wait_for_socket(
-    socket: PathArg,
+    socket: SocketLike,
     timeout: float = 10.0,
     *,
     process: subprocess.Popen[Any] | None = None,

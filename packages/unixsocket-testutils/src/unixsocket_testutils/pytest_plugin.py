@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import WSGIApplication
 
-    from ._listener import AbstractArg, PathArg
+    from unixsocket_url import SocketLike
+
+    from ._listener import AbstractArg
     from ._scripted import Behaviour, Respond
 
 
@@ -45,7 +47,7 @@ class UnixServerFactory(Protocol):
         self,
         app: WSGIApplication | None = None,
         *,
-        path: PathArg | None = None,
+        path: SocketLike | None = None,
         abstract: AbstractArg | None = None,
     ) -> UnixSocketServerThread:
         """Start a server for *app* (see :class:`UnixSocketServerThread`) and return it."""
@@ -84,7 +86,7 @@ def unix_server_factory() -> Iterator[UnixServerFactory]:
     def start(
         app: WSGIApplication | None = None,
         *,
-        path: PathArg | None = None,
+        path: SocketLike | None = None,
         abstract: AbstractArg | None = None,
     ) -> UnixSocketServerThread:
         server = UnixSocketServerThread(app=app, path=path, abstract=abstract)

@@ -45,6 +45,9 @@ _TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
 _NOT_IN_HOST = re.compile(r"[\x00-\x20\x7f\s]")
 _PATH_SAFE = "!$%&'()*+,/:;=@[]~"
 _QUERY_SAFE = _PATH_SAFE + "?"
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.~!$&'()*+,/:;=@\[\]-]*")
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~!$&'()*+,/:;=@\[\]?-]*")
+"""Text :func:`_encode` returns as it is: unreserved and safe characters, no ``%``."""
 
 
 @dataclass(frozen=True)
@@ -353,6 +356,8 @@ def _decode_socket(netloc: str) -> SocketAddress:
 
 def _encode(text: str, safe: str) -> str:
     """Percent-encode what a request line cannot carry; keep valid ``%XX`` escapes."""
+    if (_PLAIN_QUERY if safe is _QUERY_SAFE else _PLAIN_PATH).fullmatch(text):
+        return text  # most targets: a fourth of quote()'s time, half of a parse
     try:
         return quote(_BAD_ESCAPE.sub("%25", text), safe=safe)
     except UnicodeEncodeError as exc:

@@ -13,7 +13,14 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 import unixsocket_url
-from unixsocket_url import PeerCredentials, SocketAddress, UnixConnectError, UnixConnectTimeout
+from unixsocket_url import (
+    PeerCredentials,
+    SocketAddress,
+    SocketSource,
+    SocketTarget,
+    UnixConnectError,
+    UnixConnectTimeout,
+)
 
 from ._errors import SocketAccessDenied
 from ._response import StrictHTTPResponse
@@ -26,7 +33,13 @@ throughput of a UNIX socket on large uploads); ``blocksize=`` still overrides it
 
 
 class UnixHTTPConnection(HTTPConnection):
-    """An HTTP/1.1 connection over the UNIX socket *address* (a path, or a NUL-led abstract name).
+    """An HTTP/1.1 connection over the UNIX socket *address*.
+
+    *address* is a socket spec (``"/run/app.sock"``, ``"unix:///run/app.sock"``, ``"@name"``
+    for a Linux abstract name; ``bytes`` or ``os.PathLike`` for the exact name: see
+    :func:`unixsocket_url.parse_socket`), a connected ``AF_UNIX`` stream socket the connection
+    takes over (it cannot be re-made once closed), a connect callable returning a new connected
+    socket each time, or a :class:`unixsocket_url.SocketTarget`.
 
     Everything else is urllib3's :class:`~urllib3.connection.HTTPConnection`: the ``Host`` header
     is ``localhost`` unless the request sets one. ``connect()`` raises urllib3's
@@ -45,14 +58,16 @@ class UnixHTTPConnection(HTTPConnection):
 
     def __init__(
         self,
-        address: unixsocket_url.SocketLike,
+        address: SocketSource | SocketTarget,
         host: str = "localhost",
         port: int | None = None,
         *,
         expected_peer_uid: int | None = None,
         **kwargs: Any,
     ) -> None:
-        self.address: SocketAddress = unixsocket_url.normalize_address(address)
+        self.target = address if isinstance(address, SocketTarget) else SocketTarget(address)
+        self.address: SocketAddress | None = self.target.address
+        """The socket's address (``None`` for a held socket or a connect callable)."""
         self.expected_peer_uid = expected_peer_uid
         self.pid: int | None = None
         """The process that opened the current socket (``None`` before the first connect)."""
@@ -65,29 +80,21 @@ class UnixHTTPConnection(HTTPConnection):
     response_class = StrictHTTPResponse
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(socket={unixsocket_url.describe_address(self.address)!r})"
+        return f"{type(self).__name__}(socket={self.target.shown!r})"
 
     __str__ = __repr__
 
     def _new_conn(self) -> socket.socket:
-        timeout = self.timeout
-        connect_timeout = (
-            float(timeout)
-            if isinstance(timeout, (int, float)) and not isinstance(timeout, bool)
-            else None
-            if timeout is None
-            else socket.getdefaulttimeout()
-        )
         try:
             with unixsocket_url.ConnectAttempt(
-                self.address, connect_timeout, expected_peer_uid=self.expected_peer_uid
+                self.target, seconds(self.timeout), expected_peer_uid=self.expected_peer_uid
             ) as attempt:
                 sock = attempt.run()
         except UnixConnectTimeout as exc:
             raise ConnectTimeoutError(self, str(exc)) from exc
         except UnixConnectError as exc:
             if not exc.retryable:
-                raise SocketAccessDenied(str(exc), self.address) from exc
+                raise SocketAccessDenied(str(exc), exc.address) from exc
             raise NewConnectionError(self, str(exc)) from exc
         self.peer_credentials = attempt.peer_credentials
         try:
@@ -97,7 +104,7 @@ class UnixHTTPConnection(HTTPConnection):
         except OSError as exc:
             sock.close()
             raise NewConnectionError(
-                self, f"cannot set a socket option on UNIX socket {self.address!r}: {exc}"
+                self, f"cannot set a socket option on UNIX socket '{self.target.shown}': {exc}"
             ) from exc
         self.pid = os.getpid()
         sys.audit("http.client.connect", self, self.host, self.port)
@@ -116,6 +123,13 @@ class UnixHTTPConnection(HTTPConnection):
     def inherited(self) -> bool:
         """True when the open socket was made by another process (this one is a fork's child)."""
         return self.sock is not None and self.pid is not None and self.pid != os.getpid()
+
+
+def seconds(timeout: object) -> float | None:
+    """A timeout as urllib3 holds it (a number, ``None``, or its default sentinel) in seconds."""
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        return float(timeout)
+    return None if timeout is None else socket.getdefaulttimeout()
 
 
 def _sendfile_able(conn: UnixHTTPConnection, body: Any, headers: Any, kwargs: Any) -> bool:
@@ -155,7 +169,8 @@ class _SendfileBody:
 
 
 class UnixHTTPSConnection(UnixHTTPConnection, HTTPSConnection):
-    """TLS over the UNIX socket *address*, with urllib3's TLS options.
+    """TLS over the UNIX socket *address* (any :class:`UnixHTTPConnection` takes, a held socket
+    included: TLS is set up on it once), with urllib3's TLS options.
 
     ``cert_reqs``, ``ca_certs``, ``ca_cert_dir``, ``ca_cert_data``, ``cert_file``, ``key_file``,
     ``key_password``, ``ssl_context``, ``assert_hostname``, ``assert_fingerprint``,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import LocationValueError, ReadTimeoutError
+from urllib3.exceptions import EmptyPoolError, LocationValueError, ReadTimeoutError
 
 import unixsocket_url
-from unixsocket_url import SocketAddress
+from unixsocket_url import SocketAddress, SocketSource, SocketTarget
 
-from ._connection import UnixHTTPConnection, UnixHTTPSConnection
+from ._connection import UnixHTTPConnection, UnixHTTPSConnection, seconds
 from ._response import URLLIB3_1, BoundedResponse
 
 if TYPE_CHECKING:
@@ -27,32 +27,46 @@ else:
 class _UnixPoolMixin(_PoolBase):
     """What the HTTP and HTTPS pools of a UNIX socket share: everything but the scheme."""
 
-    address: SocketAddress
+    target: SocketTarget
+    address: SocketAddress | None
     scheme: str
     if URLLIB3_1:
         ResponseCls = BoundedResponse  # (urllib3 2 makes its responses in the connection)
 
     def __init__(
         self,
-        address: unixsocket_url.SocketLike,
+        address: SocketSource | SocketTarget,
         *,
         expected_peer_uid: int | None = None,
         **kwargs: Any,
     ) -> None:
-        self.address = unixsocket_url.normalize_address(address)
+        self.target = address if isinstance(address, SocketTarget) else SocketTarget(address)
+        self.address = self.target.address
         self.expected_peer_uid = expected_peer_uid
         kwargs.pop("host", None)
         kwargs.pop("port", None)
+        if self.target.held:  # one connection: requests wait for it, never open another
+            kwargs.update(maxsize=1, block=True)
         super().__init__(
             "localhost",
             None,
-            address=self.address,
+            address=self.target,
             expected_peer_uid=expected_peer_uid,
             **kwargs,
         )
 
     def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
-        return _drop_inherited(super()._get_conn(timeout))
+        try:
+            conn = super()._get_conn(timeout)
+        except EmptyPoolError:
+            if not self.target.held:
+                raise
+            raise EmptyPoolError(
+                self,
+                f"waited {timeout} s for the held socket's one connection, which another "
+                "request still has (a held socket cannot be re-made)",
+            ) from None
+        return _drop_inherited(conn)
 
     def _make_request(
         self, conn: BaseHTTPConnection, *args: Any, **kwargs: Any
@@ -86,12 +100,16 @@ class _UnixPoolMixin(_PoolBase):
         in 2.x (1.26 leaves ``enforce_content_length`` off: streamed reads end quietly short).
         """
         kwargs.setdefault("enforce_content_length", True)
+        if self.target.held and len(args) <= 6 and kwargs.get("pool_timeout") is None:
+            # wait for the one connection as long as connecting may take, never forever
+            timeout = args[5] if len(args) > 5 else kwargs.get("timeout", self.timeout)
+            kwargs["pool_timeout"] = seconds(self._get_timeout(timeout).connect_timeout)
         if kwargs.get("assert_same_host", True) and not self.is_same_host(url):
             return super().urlopen(method, url, *args, **kwargs)  # raises HostChangedError
         return super().urlopen(method, self._request_target(url), *args, **kwargs)
 
     def __str__(self) -> str:
-        return f"{type(self).__name__}(socket={unixsocket_url.describe_address(self.address)!r})"
+        return f"{type(self).__name__}(socket={self.target.shown!r})"
 
     def is_same_host(self, url: str) -> bool:
         """True for a relative URL, or a UNIX-socket URL of this pool's socket and scheme."""
@@ -138,9 +156,17 @@ def _drop_inherited(conn: BaseHTTPConnection) -> BaseHTTPConnection:
 class UnixHTTPConnectionPool(_UnixPoolMixin, HTTPConnectionPool):
     """A keep-alive pool of HTTP connections to one UNIX socket, for any path.
 
-    Takes the socket *address* (``str``, ``bytes``, ``os.PathLike``; a leading NUL for a Linux
-    abstract name) and :class:`~urllib3.HTTPConnectionPool`'s keyword arguments (``timeout``,
-    ``maxsize``, ``block``, ``headers``, ``retries``...). ``urlopen`` takes a path
+    Takes the socket *address* and :class:`~urllib3.HTTPConnectionPool`'s keyword arguments
+    (``timeout``, ``maxsize``, ``block``, ``headers``, ``retries``...). *address* is a socket
+    spec (``"/run/app.sock"``, ``"unix:///run/app.sock"``, ``"@name"`` for a Linux abstract
+    name; ``bytes`` or ``os.PathLike`` for the exact name), a connect callable the pool calls
+    instead of dialing, or a connected ``AF_UNIX`` stream socket the pool takes over.
+
+    A held socket is one connection that cannot be re-made: the pool holds at most that one
+    (``maxsize=1``, ``block=True``), concurrent requests wait for it up to ``pool_timeout``
+    (by default the connect timeout) and then raise ``EmptyPoolError``; once it is closed (by
+    the peer, after an error, ``Connection: close``, or ``close()``), the next request raises
+    ``NewConnectionError`` saying it cannot be re-made. ``urlopen`` takes a path
     (``/v1/info?x=1``) or a URL of this socket. After ``os.fork()``, a pool used in the child
     opens new connections instead of reusing the parent's.
 

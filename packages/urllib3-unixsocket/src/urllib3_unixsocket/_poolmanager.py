@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from urllib3._collections import HTTPHeaderDict
@@ -13,7 +14,14 @@ from urllib3.util import parse_url as urllib3_parse_url
 from urllib3.util.retry import Retry
 
 import unixsocket_url
-from unixsocket_url import SCHEMES, SocketAddress, SocketLike
+from unixsocket_url import (
+    SCHEMES,
+    SocketAddress,
+    SocketLike,
+    SocketNames,
+    SocketSource,
+    SocketTarget,
+)
 
 from ._errors import RedirectRefused
 from ._pool import UnixHTTPConnectionPool, UnixHTTPSConnectionPool
@@ -44,9 +52,12 @@ _CONTENT_HEADERS = frozenset(
 def _unix_pool_key(key_class: type[PoolKey], request_context: dict[str, Any]) -> PoolKey:
     """The pool key of a socket: its address and the TLS settings, never a path or query."""
     context = dict(request_context)
-    address: SocketAddress = context.pop("address")
+    address: SocketAddress | SocketTarget = context.pop("address")
     key = _default_key_normalizer(key_class, context)
-    # The host is always "localhost"; the address (case and bytes kept) tells sockets apart.
+    # The host is always "localhost"; the address (case and bytes kept) tells sockets apart, and
+    # a held socket or connect callable is told apart by its name (unique in its manager).
+    if isinstance(address, SocketTarget):
+        return key._replace(key_host=f"name:{address.name}")
     return key._replace(key_host=f"unix:{address!r}")
 
 
@@ -75,6 +86,17 @@ class UnixPoolManager(PoolManager):
     *expected_peer_uid* applies to every socket of the manager: a socket served by another user
     raises :class:`SocketAccessDenied` before any byte of the request is sent (Linux only). To
     expect different users, use one manager per expectation.
+
+    *sockets* names sockets, so that ``http+unix://docker/v1.45/info`` reaches the socket
+    registered as ``docker`` (names are host names, in any letter case). A value is a socket
+    spec (``"unix:///var/run/docker.sock"``, ``"/run/app.sock"``, ``"@name"``), a connected
+    ``AF_UNIX`` stream socket the manager takes over (one connection that cannot be re-made:
+    see :class:`UnixHTTPConnectionPool`), or a connect callable called for each new
+    connection. A name with an address shares that address's pool; a name wins over a
+    relative socket path of the same spelling (write that path ``./docker``, ``.%2Fdocker`` in
+    a URL). Only the UNIX-socket schemes reach names: ``http://docker/`` stays a TCP host.
+    Redirects see a name as the socket it names. ``clear()`` (and leaving a ``with`` block)
+    closes the held sockets, used or not.
     """
 
     def __init__(
@@ -84,8 +106,18 @@ class UnixPoolManager(PoolManager):
         *,
         allow_socket_redirects: bool = False,
         expected_peer_uid: int | None = None,
+        sockets: Mapping[str, SocketSource] | None = None,
         **connection_pool_kw: Any,
     ) -> None:
+        self.sockets = SocketNames(sockets)
+        """The registered socket names (a :class:`unixsocket_url.SocketNames`)."""
+        self._named_addresses: dict[SocketAddress, SocketTarget] = {}
+        """The first name of each registered address: its pool's errors show it."""
+        self._held_pools: dict[PoolKey, HTTPConnectionPool] = {}
+        """The pools of held sockets, never evicted (see ``connection_from_pool_key``)."""
+        for target in self.sockets.values():
+            if target.address is not None:
+                self._named_addresses.setdefault(target.address, target)
         super().__init__(num_pools, headers, **connection_pool_kw)
         self.allow_socket_redirects = allow_socket_redirects
         self._expected_peer_uid = expected_peer_uid
@@ -100,7 +132,9 @@ class UnixPoolManager(PoolManager):
             "http+unix": key_fn,
             "https+unix": key_fn,
         }
-        self._socket_keys: dict[tuple[str, SocketAddress], tuple[Any, PoolKey, dict[str, Any]]] = {}
+        self._socket_keys: dict[
+            tuple[str, SocketAddress | SocketTarget], tuple[Any, PoolKey, dict[str, Any]]
+        ] = {}
         """Pool key and context per (scheme, address) under the default pool settings, so a
         request does not rebuild them (``_default_key_normalizer`` costs more than the rest of
         the pool look-up); valid while ``connection_pool_kw`` and the key function are."""
@@ -116,20 +150,38 @@ class UnixPoolManager(PoolManager):
         scheme: str = "http+unix",
         pool_kwargs: dict[str, Any] | None = None,
     ) -> HTTPConnectionPool:
-        """The pool of the UNIX socket *address* (``https+unix`` *scheme*: TLS over it)."""
+        """The pool of the UNIX socket *address*, a socket spec (``https+unix`` *scheme*: TLS
+        over it)."""
         try:
             scheme = unixsocket_url.normalize_scheme(scheme)
         except unixsocket_url.InvalidURL as exc:
             raise LocationValueError(f"{exc} (for a UNIX socket)") from None
-        address = unixsocket_url.normalize_address(address)
+        return self._pool_of(scheme, unixsocket_url.parse_socket(address), pool_kwargs)
+
+    def _pool_of(
+        self,
+        scheme: str,
+        address: SocketAddress | SocketTarget,
+        pool_kwargs: dict[str, Any] | None,
+    ) -> HTTPConnectionPool:
         if pool_kwargs is None:
             return self._socket_pool(scheme, address)
         context = self._merge_pool_kwargs(pool_kwargs)
         context.update(scheme=scheme, host="localhost", port=None, address=address)
         return self.connection_from_context(context)
 
-    def _socket_pool(self, scheme: str, address: SocketAddress) -> HTTPConnectionPool:
-        """The pool of a normalized *address* under the default pool settings."""
+    def _socket(self, url: unixsocket_url.UnixSocketURL) -> SocketAddress | SocketTarget:
+        """What *url* reaches: a registered name's address or target, else its own address."""
+        target = self.sockets.lookup(url.address)
+        if target is None:
+            return url.address
+        return target if target.address is None else target.address
+
+    def _socket_pool(
+        self, scheme: str, address: SocketAddress | SocketTarget
+    ) -> HTTPConnectionPool:
+        """The pool of a parsed *address* (or held socket or connect callable) under the default
+        pool settings."""
         settings = (
             _snapshot(self.connection_pool_kw),
             self.key_fn_by_scheme.get(scheme),
@@ -158,16 +210,17 @@ class UnixPoolManager(PoolManager):
             if port is not None:
                 raise LocationValueError("a UNIX-socket URL has no port")
             parsed = parse_unix_url(f"{scheme}://{host or ''}/")
-            return self.connection_from_socket(parsed.address, parsed.scheme, pool_kwargs)
+            return self._pool_of(parsed.scheme, self._socket(parsed), pool_kwargs)
         return super().connection_from_host(host, port, scheme, pool_kwargs)
 
     def connection_from_url(
         self, url: str, pool_kwargs: dict[str, Any] | None = None
     ) -> HTTPConnectionPool:
-        """The pool for *url*: the socket's pool for a UNIX-socket URL."""
+        """The pool for *url*: the socket's pool for a UNIX-socket URL (its host may be a
+        registered name)."""
         if unixsocket_url.is_unix_url(url):
             parsed = parse_unix_url(url)
-            return self.connection_from_socket(parsed.address, parsed.scheme, pool_kwargs)
+            return self._pool_of(parsed.scheme, self._socket(parsed), pool_kwargs)
         return super().connection_from_url(url, pool_kwargs)
 
     def _new_pool(
@@ -182,7 +235,9 @@ class UnixPoolManager(PoolManager):
         context = dict(self.connection_pool_kw if request_context is None else request_context)
         for key in ("scheme", "host", "port"):
             context.pop(key, None)
-        address = context.pop("address")
+        address: SocketAddress | SocketTarget = context.pop("address")
+        if not isinstance(address, SocketTarget):  # bytes: the exact name, not a spec
+            address = self._named_addresses.get(address) or SocketTarget(os.fsencode(address))
         if scheme == "http+unix":
             for key in SSL_KEYWORDS:
                 context.pop(key, None)
@@ -191,6 +246,33 @@ class UnixPoolManager(PoolManager):
             address, expected_peer_uid=self._expected_peer_uid, **context
         )
         return pool
+
+    def connection_from_pool_key(
+        self, pool_key: PoolKey, request_context: dict[str, Any]
+    ) -> HTTPConnectionPool:
+        """urllib3's, except that the pool of a held socket is kept apart from ``pools``: urllib3
+        closes (1.26) or drops (2.x) the least recently used of ``num_pools`` pools, and a held
+        socket's connection cannot be made again."""
+        target = request_context.get("address")
+        if not (isinstance(target, SocketTarget) and target.held):
+            return super().connection_from_pool_key(pool_key, request_context)
+        with self.pools.lock:
+            pool = self._held_pools.get(pool_key)
+            if pool is None:
+                scheme = request_context["scheme"]
+                pool = self._new_pool(scheme, "localhost", 0, request_context=request_context)
+                self._held_pools[pool_key] = pool
+        return pool
+
+    def clear(self) -> None:
+        """urllib3's ``clear()``, which also closes the held sockets, used or not (the manager
+        owns them): their pools at once, a connection in use when its response releases it."""
+        super().clear()
+        with self.pools.lock:
+            held, self._held_pools = list(self._held_pools.values()), {}
+        for pool in held:
+            pool.close()
+        self.sockets.close()
 
     def urlopen(  # type: ignore[override]
         self, method: str, url: str, redirect: bool = True, **kw: Any
@@ -202,7 +284,7 @@ class UnixPoolManager(PoolManager):
         kw.setdefault("headers", self.headers)
         if unixsocket_url.is_unix_url(url):
             parsed = parse_unix_url(url)
-            conn = self._socket_pool(parsed.scheme, parsed.address)
+            conn = self._socket_pool(parsed.scheme, self._socket(parsed))
             pool_kw = {**kw, "assert_same_host": False, "redirect": False}
             response = conn.urlopen(method, parsed.target, **pool_kw)
         else:
@@ -230,7 +312,7 @@ class UnixPoolManager(PoolManager):
         """Follow the redirect of *response* to *location*, or refuse it."""
         target = unixsocket_url.join_url(url, location)
         if not self.allow_socket_redirects:
-            refusal = unixsocket_url.redirect_refusal(url, target)
+            refusal = unixsocket_url.redirect_refusal(url, target, self.sockets)
             if refusal is not None:
                 response.drain_conn()
                 raise RedirectRefused(refusal, target)
@@ -246,7 +328,7 @@ class UnixPoolManager(PoolManager):
         if not isinstance(retries, Retry):
             retries = Retry.from_int(retries, redirect=redirect)
 
-        if retries.remove_headers_on_redirect and not _same_origin(url, target):
+        if retries.remove_headers_on_redirect and not _same_origin(url, target, self.sockets):
             kw["headers"] = _without(kw["headers"], retries.remove_headers_on_redirect)
 
         try:
@@ -284,9 +366,9 @@ def _without(headers: Mapping[str, str], names: Collection[str]) -> HTTPHeaderDi
     return kept
 
 
-def _same_origin(source: str, target: str) -> bool:
+def _same_origin(source: str, target: str, names: SocketNames) -> bool:
     """Whether *target* is on the same socket (or scheme, host and port) as *source*."""
     if unixsocket_url.is_unix_url(source) or unixsocket_url.is_unix_url(target):
-        return unixsocket_url.same_socket(source, target)
+        return unixsocket_url.same_socket(source, target, names)
     a_url, b_url = urllib3_parse_url(source), urllib3_parse_url(target)
     return (a_url.scheme, a_url.host, a_url.port) == (b_url.scheme, b_url.host, b_url.port)
