@@ -17,9 +17,8 @@ from support.flavors import CONNECT, REDIRECT, Flavor
 from unixsocket_testutils import RecordedRequest, Reply, ScriptedServer, echo
 from unixsocket_url import build_url
 
-NAMED_FLAVORS = {"urllib3", "requests"}
-"""The client libraries whose flavors take ``sockets=`` here; the httpx flavors get it on
-their own branch (issue 15): add ``"httpx"`` when it is merged."""
+NAMED_FLAVORS = {"urllib3", "requests", "httpx"}
+"""The client libraries whose flavors take ``sockets=`` (all of them)."""
 
 
 @pytest.fixture

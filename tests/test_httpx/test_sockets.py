@@ -1,7 +1,9 @@
-"""Sockets as users name them and sockets they hold: specs (``unix:///path``, ``@name``), names
-(``sockets={"docker": ...}`` and ``http+unix://docker/...``), held sockets (one connection,
-received over SCM_RIGHTS from a server in a child process) and connect callables; sync,
-asyncio and trio."""
+"""Sockets as users name them and sockets they hold, through httpx's API: specs
+(``unix:///path``, ``@name``), names (``sockets={"docker": ...}`` and
+``http+unix://docker/...``), held sockets (one connection, received over SCM_RIGHTS from a
+server in a child process) and connect callables; sync, asyncio and trio. What names do in
+every flavor (their case, shared connections, errors naming both, the redirect policy, plain
+``http://`` never reaching them) is tested in tests/test_faults/test_named_sockets.py."""
 
 from __future__ import annotations
 
@@ -14,10 +16,9 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
 
 import anyio
 import pytest
@@ -27,19 +28,17 @@ from support.httpx_flavor import (
     AsyncClient,
     AsyncUnixTransport,
     Client,
-    RedirectRefused,
     SocketAccessDenied,
     UnixTransport,
     httpx,
     peer_credentials,
 )
-from support.tcp import TCPServer
 from support.tls import tls_contexts
 
 import unixsocket_url
 from unixsocket_testutils import Connection, UnixSocketServerThread, connected_server
 from unixsocket_testutils.pytest_plugin import ScriptedServerFactory, UnixServerFactory
-from unixsocket_url import InvalidAddress, InvalidSocket, build_url
+from unixsocket_url import InvalidAddress, InvalidSocket
 
 LINUX = sys.platform.startswith("linux")
 
@@ -52,52 +51,6 @@ def held() -> Iterator[socket.socket]:
         received = over_scm_rights(sock)
         yield received
         received.close()  # the client owns it: this only ends a test that failed early
-
-
-_unix_connects: list[object] = []
-_watching = threading.local()
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    watched = event == "socket.connect" and getattr(_watching, "on", False)
-    if watched and args[0].family == socket.AF_UNIX:
-        _unix_connects.append(args[1])
-
-
-sys.addaudithook(_audit)
-
-
-@pytest.fixture
-def unix_connects() -> Iterator[list[object]]:
-    """The AF_UNIX ``connect()`` calls this thread makes meanwhile (CPython's audit event)."""
-    _unix_connects.clear()
-    _watching.on = True
-    yield _unix_connects
-    _watching.on = False
-
-
-@pytest.fixture
-def tcp() -> Iterator[TCPServer]:
-    server = TCPServer()
-    yield server
-    server.close()
-
-
-def redirect_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-    """``/to?url=U`` answers 302 to U; any other path, 200 naming the socket (X-Socket-Path)."""
-    environ["wsgi.input"].read()
-    location = parse_qs(environ["QUERY_STRING"]).get("url", [""])[0]
-    headers = [("Content-Length", "0")]
-    if environ["PATH_INFO"] == "/to":
-        start_response("302 Found", [*headers, ("Location", location)])
-    else:
-        socket_name = unixsocket_url.describe_address(environ["unixsocket.address"])
-        start_response("200 OK", [*headers, ("X-Socket-Path", socket_name)])
-    return [b""]
-
-
-def to(url: str) -> str:
-    return "/to?url=" + quote(url, safe="")
 
 
 def info(response: httpx.Response) -> dict[str, Any]:
@@ -159,25 +112,6 @@ def test_a_name_reaches_its_socket(unix_server: UnixSocketServerThread) -> None:
     assert [r.header("host") for r in unix_server.requests] == ["localhost"] * 3
 
 
-@pytest.mark.anyio
-async def test_async_a_name_reaches_its_socket(unix_server: UnixSocketServerThread) -> None:
-    async with AsyncClient(sockets={"docker": unix_server.usock}) as client:
-        response = await client.get("http+unix://docker/v1.45/containers/json")
-    assert response.headers["x-socket-path"] == unix_server.usock
-    assert [r.target for r in unix_server.requests] == ["/v1.45/containers/json"]
-
-
-def test_a_name_and_its_socket_share_a_kept_alive_connection(
-    unix_server: UnixSocketServerThread,
-) -> None:
-    with Client(sockets={"docker": unix_server.usock}) as client:
-        client.get("http+unix://docker/a")
-        client.get(unix_server.url_for("/b"))
-        client.get("http+unix://docker/c")
-    assert [r.connection_index for r in unix_server.requests] == [0, 0, 0]
-    assert unix_server.accepted_connections == 1
-
-
 def test_a_name_on_a_mounted_transport(unix_server: UnixSocketServerThread) -> None:
     transport = UnixTransport(sockets={"app": unix_server.usock})
     with httpx.Client(mounts={"http+unix://": transport}) as client:
@@ -198,17 +132,6 @@ def test_a_name_wins_over_a_relative_path_spelt_the_same(
         assert client.get("http+unix://.%2Fdocker/").headers["x-socket-path"] == relative.usock
     assert relative.accepted_connections == 1
     assert named.accepted_connections == 1
-
-
-def test_connect_errors_name_the_name_and_the_socket(sockdir: str) -> None:
-    missing = os.path.join(sockdir, "docker.sock")
-    with (
-        Client(sockets={"docker": missing}) as client,
-        pytest.raises(httpx.ConnectError) as error,
-    ):
-        client.get("http+unix://docker/info")
-    assert f"cannot connect to UNIX socket 'docker ({missing})'" in str(error.value)
-    assert "no such file or directory" in str(error.value)
 
 
 def test_a_name_not_registered_is_a_relative_path_and_the_error_says_so(
@@ -240,20 +163,6 @@ def test_a_named_socket_has_peer_credentials_and_is_checked(
     assert unix_server.requests[1:] == []
 
 
-def test_plain_http_is_never_routed_to_a_name(
-    tcp: TCPServer, unix_server: UnixSocketServerThread, unix_connects: list[object]
-) -> None:
-    """A docker-compose service name is a TCP host: only http+unix:// reaches a socket."""
-    port = tcp.url.rsplit(":", 1)[1]
-    with Client(sockets={"localhost": unix_server.usock}) as client:
-        response = client.get(f"http://localhost:{port}/plain")
-        assert response.text == "ok"
-        assert [path for path, _ in tcp.seen] == ["/plain"]
-        assert unix_connects == []
-        client.get("http+unix://localhost/")  # the name, reached as a socket
-    assert unix_connects == [unix_server.usock]
-
-
 def test_bad_names_are_refused_at_once(unix_server: UnixSocketServerThread) -> None:
     with pytest.raises(ValueError, match="is not a host name"):
         Client(sockets={"a/b": unix_server.usock})
@@ -261,85 +170,6 @@ def test_bad_names_are_refused_at_once(unix_server: UnixSocketServerThread) -> N
         UnixTransport(sockets={"app": unix_server.usock, "APP": unix_server.usock})
     with pytest.raises(ValueError, match="pass one or the other"):
         UnixTransport(socket=unix_server.usock, sockets={"app": unix_server.usock})
-
-
-# --------------------------------------------------------------------------------- redirects
-
-
-@pytest.fixture
-def docker_and_other(unix_server_factory: UnixServerFactory) -> dict[str, UnixSocketServerThread]:
-    return {
-        "docker": unix_server_factory(redirect_app),
-        "other": unix_server_factory(redirect_app),
-    }
-
-
-def test_a_redirect_from_tcp_to_a_name_is_refused(
-    tcp: TCPServer,
-    docker_and_other: dict[str, UnixSocketServerThread],
-    unix_connects: list[object],
-) -> None:
-    docker = docker_and_other["docker"]
-    tcp.routes["/go"] = (307, "http+unix://docker/containers/create")
-    with (
-        Client(follow_redirects=True, sockets={"docker": docker.usock}) as client,
-        pytest.raises(RedirectRefused) as refused,
-    ):
-        client.post(f"{tcp.url}/go", json={"Image": "x"})
-    assert f"into the UNIX socket 'docker ({docker.usock})'" in str(refused.value)
-    assert unix_connects == []
-
-
-def redirect_cases(servers: dict[str, UnixSocketServerThread]) -> list[tuple[str, str | None]]:
-    """(redirect from docker to, the socket it lands on or None when refused)."""
-    docker, other = servers["docker"].usock, servers["other"].usock
-    return [
-        (build_url(docker, "/landed"), docker),  # the socket's own percent-encoded URL
-        ("/relative", docker),
-        ("http+unix://DOCKER/same-name", docker),
-        ("http+unix://other/x", None),  # another name
-        (build_url(other, "/x"), None),
-    ]
-
-
-def test_redirects_see_a_name_as_its_socket(
-    docker_and_other: dict[str, UnixSocketServerThread],
-) -> None:
-    sockets = {name: server.usock for name, server in docker_and_other.items()}
-    with Client(follow_redirects=True, sockets=sockets) as client:
-        for location, lands in redirect_cases(docker_and_other):
-            url = "http+unix://docker" + to(location)
-            if lands is None:
-                with pytest.raises(RedirectRefused, match="to a different socket"):
-                    client.get(url)
-            else:
-                response = client.get(url, headers={"Authorization": "Bearer k"})
-                assert response.headers["x-socket-path"] == lands, location
-    assert docker_and_other["other"].accepted_connections == 0
-    landed = [r for r in docker_and_other["docker"].requests if not r.path.startswith("/to")]
-    assert [r.header("authorization") for r in landed] == ["Bearer k"] * 3  # one socket
-
-
-@pytest.mark.anyio
-async def test_async_redirects_see_a_name_as_its_socket(
-    tcp: TCPServer,
-    docker_and_other: dict[str, UnixSocketServerThread],
-    unix_connects: list[object],
-) -> None:
-    sockets = {name: server.usock for name, server in docker_and_other.items()}
-    tcp.routes["/go"] = (307, "http+unix://docker/containers/create")
-    async with AsyncClient(follow_redirects=True, sockets=sockets) as client:
-        with pytest.raises(RedirectRefused, match="into the UNIX socket 'docker"):
-            await client.post(f"{tcp.url}/go", json={"Image": "x"})
-        assert unix_connects == []
-        for location, lands in redirect_cases(docker_and_other):
-            url = "http+unix://docker" + to(location)
-            if lands is None:
-                with pytest.raises(RedirectRefused, match="to a different socket"):
-                    await client.get(url)
-            else:
-                assert (await client.get(url)).headers["x-socket-path"] == lands, location
-    assert docker_and_other["other"].accepted_connections == 0
 
 
 # ------------------------------------------------------------------------------ held sockets
@@ -550,13 +380,21 @@ def test_unusable_sockets_are_refused_at_once(
             AsyncUnixTransport(socket=sock)
 
 
-def test_a_held_socket_carries_plain_http_only(held: socket.socket) -> None:
-    with pytest.raises(ValueError, match=r"http2=True\) cannot use the held socket app"):
-        Client(sockets={"app": held}, http2=True)
-    with Client(sockets={"app": held}) as client:
-        with pytest.raises(httpx.UnsupportedProtocol, match=r"plain HTTP/1\.1"):
-            client.get("https+unix://app/health")
-        assert client.get("http+unix://app/health").status_code == 200
+def test_a_held_socket_through_httpcore_is_one_connection_too(held: socket.socket) -> None:
+    """With ``http2=True`` plain requests go through httpcore: a held socket has a pool of one
+    connection there, never expired."""
+    limits = httpx.Limits(keepalive_expiry=0.01)
+    with Client(sockets={"app": held}, http2=True, limits=limits) as client:
+        with client.stream("GET", "http+unix://app/stream?lines=3") as streaming:
+            with pytest.raises(httpx.PoolTimeout):
+                client.get("http+unix://app/health", timeout=httpx.Timeout(5, pool=0.1))
+            assert len(streaming.read().splitlines()) == 3
+        time.sleep(0.02)
+        assert client.get("http+unix://app/health").json() == {"status": "ok"}
+        client.get("http+unix://app/health", headers={"Connection": "close"})
+        with pytest.raises(httpx.ConnectError, match="cannot reconnect to app"):
+            client.get("http+unix://app/health")
+    assert held.fileno() == -1
 
 
 # -------------------------------------------------------------------------- connect callables
@@ -630,9 +468,11 @@ async def test_async_a_connect_callable_s_error_is_a_connect_error_saying_it() -
             await client.get("http+unix://helper/")
 
 
-def test_tls_over_a_connect_callable(
+@pytest.fixture
+def tls_server(
     scripted_server_factory: ScriptedServerFactory, tmp_path: Path
-) -> None:
+) -> tuple[str, ssl.SSLContext]:
+    """A TLS server for ``localhost`` on a UNIX socket, and a client context trusting it."""
     context, _, ca = tls_contexts(str(tmp_path))
     trusting = ssl.create_default_context()
     ca.configure_trust(trusting)
@@ -642,11 +482,38 @@ def test_tls_over_a_connect_callable(
             conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret")
 
     server = scripted_server_factory(behaviour=behaviour, ssl_context=context)
-    dial = Dialer(os.fsdecode(server.address))
-    with Client(sockets={"secure": dial}, verify=trusting) as client:
-        for _ in range(2):
-            assert client.get("https+unix://secure/").text == "secret"
+    return os.fsdecode(server.address), trusting
+
+
+def test_tls_over_a_held_socket_and_a_connect_callable(
+    tls_server: tuple[str, ssl.SSLContext],
+) -> None:
+    address, trusting = tls_server
+    dial = Dialer(address)
+    held = over_scm_rights(unixsocket_url.connect(address))
+    sockets: dict[str, unixsocket_url.SocketSource] = {"secure": dial, "held": held}
+    with Client(sockets=sockets, verify=trusting) as client:
+        for name in ("secure", "held", "secure", "held"):
+            assert client.get(f"https+unix://{name}/").text == "secret"
+        with client.stream("GET", "https+unix://held/") as streaming:
+            with pytest.raises(httpx.PoolTimeout):
+                client.get("https+unix://held/", timeout=httpx.Timeout(5, pool=0.1))
+            streaming.read()
     assert len(dial.threads) == 1
+    assert held.fileno() == -1
+
+
+@pytest.mark.anyio
+async def test_async_tls_over_a_held_socket(tls_server: tuple[str, ssl.SSLContext]) -> None:
+    address, trusting = tls_server
+    held = over_scm_rights(unixsocket_url.connect(address))
+    async with AsyncClient(sockets={"held": held}, verify=trusting) as client:
+        for _ in range(2):
+            assert (await client.get("https+unix://held/")).text == "secret"
+        await client.get("https+unix://held/", headers={"Connection": "close"})
+        with pytest.raises(httpx.ConnectError, match="cannot reconnect to held"):
+            await client.get("https+unix://held/")
+    assert held.fileno() == -1
 
 
 @pytest.mark.anyio

@@ -135,13 +135,6 @@ class _Setup:
         self.names: SocketNames | None = None
         if sockets:
             self.names = sockets if isinstance(sockets, SocketNames) else SocketNames(sockets)
-        held = [target.shown for target in self.targets if target.held]
-        if http2 and held:
-            raise ValueError(
-                f"{name}(http2=True) cannot use the held socket {held[0]}: a held socket "
-                "carries plain HTTP/1.1 (one connection, given once); pass a connect callable "
-                "for HTTP/2"
-            )
         self.server_hostname = server_hostname
         self.ssl_context = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
         self.decisions = Decisions()
@@ -177,12 +170,6 @@ class _Setup:
         self, request: httpx.Request, content: Any, scheme: bytes, address: Destination
     ) -> httpcore.Request:
         url = request.url
-        if isinstance(address, SocketTarget) and address.held:
-            raise httpx.UnsupportedProtocol(
-                f"{str(url)!r} cannot go over the held socket {address.shown}: a held socket "
-                "carries plain HTTP/1.1 (no TLS, no HTTP/2); pass a connect callable for those",
-                request=request,
-            )
         extensions = dict(request.extensions)
         if "sni_hostname" not in extensions:
             hostname = self.server_hostname or ("localhost" if url.scheme in SCHEMES else url.host)
@@ -474,17 +461,27 @@ class _UnixTransportBase(Generic[_Pool, _Engine]):
         backend: Any = self._backend_class(
             expected_peer_uid=expected_peer_uid, targets=self._setup.targets
         )
+        options: dict[str, Any] = {
+            "network_backend": backend,
+            "ssl_context": self._setup.ssl_context,
+            "http1": http1,
+            "http2": http2,
+            "socket_options": socket_options,
+        }
         self._pool: _Pool = self._pool_class(
-            network_backend=backend,
-            ssl_context=self._setup.ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            http1=http1,
-            http2=http2,
             retries=retries,
-            socket_options=socket_options,
+            **options,
         )
+        self._held_pools: dict[Destination, _Pool] = {
+            target: self._pool_class(max_connections=1, retries=0, **options)
+            for target in self._setup.targets
+            if target.held
+        }
+        """A pool of one connection, never expired, for each held socket's TLS or HTTP/2
+        requests (requests wait for it; once it is gone, the next one fails at once)."""
         self._engine: _Engine | None = (
             self._engine_class(backend, limits, retries, socket_options)
             if http1 and not http2
@@ -507,6 +504,10 @@ class _UnixTransportBase(Generic[_Pool, _Engine]):
             self._engine.close()
         self._setup.close()
 
+    def _pool_for(self, destination: Destination) -> _Pool:
+        """The httpcore pool for *destination*: a held socket's own, or the shared one."""
+        return self._held_pools.get(destination, self._pool) if self._held_pools else self._pool
+
 
 class UnixTransport(_UnixTransportBase[ConnectionPool, SyncEngine], httpx.BaseTransport):
     """An httpx transport for ``http+unix://`` and ``https+unix://`` URLs.
@@ -516,8 +517,8 @@ class UnixTransport(_UnixTransportBase[ConnectionPool, SyncEngine], httpx.BaseTr
     whatever its URL, ``http://`` ones included (like httpx's ``uds=``). *sockets* maps names to
     sockets: ``http+unix://docker/...`` reaches the one named ``docker``. A socket is a spec
     (``unix:///path``, a path, ``@abstract``), a connected socket the transport takes over (one
-    connection: requests wait for it; plain HTTP/1.1 only), or a connect callable (called for
-    each new connection); see :class:`unixsocket_url.SocketTarget`. The other options are
+    connection: requests wait for it), or a connect callable (called for each new connection);
+    see :class:`unixsocket_url.SocketTarget`. The other options are
     those of :class:`httpx.HTTPTransport`; *server_hostname* is the name a TLS certificate is
     checked against (default ``localhost``; a request's ``sni_hostname`` extension wins), and
     *trust_env* only affects ``SSL_CERT_FILE``/``SSL_CERT_DIR``: proxies never apply.
@@ -549,7 +550,7 @@ class UnixTransport(_UnixTransportBase[ConnectionPool, SyncEngine], httpx.BaseTr
             )
         core_request = self._setup.httpcore_request(request, stream, scheme, address)
         with _map_exceptions(request):
-            response = self._pool.handle_request(core_request)
+            response = self._pool_for(address).handle_request(core_request)
         if not isinstance(response.stream, collections.abc.Iterable):
             raise TypeError("httpcore returned a response without a sync stream")
         return httpx.Response(
@@ -561,7 +562,8 @@ class UnixTransport(_UnixTransportBase[ConnectionPool, SyncEngine], httpx.BaseTr
 
     def close(self) -> None:
         self._close_sockets()
-        self._pool.close()
+        for pool in (self._pool, *self._held_pools.values()):
+            pool.close()
 
     def __enter__(self: _T) -> _T:
         return self
@@ -574,7 +576,8 @@ class UnixTransport(_UnixTransportBase[ConnectionPool, SyncEngine], httpx.BaseTr
     ) -> None:
         self._close_sockets()
         with _map_exceptions(None):
-            self._pool.__exit__(exc_type, exc_value, traceback)
+            for pool in (self._pool, *self._held_pools.values()):
+                pool.__exit__(exc_type, exc_value, traceback)
 
 
 class AsyncUnixTransport(
@@ -600,7 +603,7 @@ class AsyncUnixTransport(
                 return _engine_response(connection, stream)
             core_request = self._setup.httpcore_request(request, body, scheme, address)
             with _map_exceptions(request):
-                response = await self._pool.handle_async_request(core_request)
+                response = await self._pool_for(address).handle_async_request(core_request)
         finally:
             # An upload cut short (an error, or an early answer such as 413): close its
             # generator now, not at garbage collection. A body sent whole is closed already.
@@ -616,7 +619,8 @@ class AsyncUnixTransport(
 
     async def aclose(self) -> None:
         self._close_sockets()
-        await self._pool.aclose()
+        for pool in (self._pool, *self._held_pools.values()):
+            await pool.aclose()
 
     async def __aenter__(self: _T) -> _T:
         return self
@@ -629,4 +633,5 @@ class AsyncUnixTransport(
     ) -> None:
         self._close_sockets()
         with _map_exceptions(None):
-            await self._pool.__aexit__(exc_type, exc_value, traceback)
+            for pool in (self._pool, *self._held_pools.values()):
+                await pool.__aexit__(exc_type, exc_value, traceback)
