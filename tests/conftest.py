@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from support.held import over_scm_rights
+
+from unixsocket_testutils import connected_server
 
 # CI runs the property tests derandomized: the same examples every run, so a red build is
 # reproducible; locally they explore new examples each time.
@@ -32,6 +36,16 @@ def sockdir() -> Iterator[str]:
     path = tempfile.mkdtemp(prefix="t-", dir="/tmp")
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def held() -> Iterator[socket.socket]:
+    """A connected socket whose other end a child process serves (the demo application),
+    received as a program receives one: its descriptor passed over SCM_RIGHTS."""
+    with connected_server() as sock:
+        received = over_scm_rights(sock)
+        yield received
+        received.close()  # the client owns it: this only ends a test that failed early
 
 
 TESTS = Path(__file__).resolve().parent

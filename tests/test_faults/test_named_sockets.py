@@ -10,22 +10,11 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from support.flavor_fixtures import ConnectLog
 from support.flavors import CONNECT, REDIRECT, Flavor
 
 from unixsocket_testutils import RecordedRequest, Reply, ScriptedServer, echo
 from unixsocket_url import build_url
-
-NAMED_FLAVORS = {"urllib3", "requests", "httpx"}
-"""The client libraries whose flavors take ``sockets=`` (all of them)."""
-
-
-@pytest.fixture
-def named(flavor: Flavor) -> Flavor:
-    if str(flavor).split("-")[0] not in NAMED_FLAVORS:
-        pytest.skip(f"{flavor}: sockets= not in this flavor yet")
-    return flavor
 
 
 def spec(server: ScriptedServer) -> bytes:
@@ -38,11 +27,11 @@ def redirecting(location: str, *, tcp: bool = False) -> ScriptedServer:
 
 
 def test_a_name_reaches_its_socket_in_any_case_sharing_the_connection_of_its_path(
-    named: Flavor,
+    flavor: Flavor,
 ) -> None:
     with (
         ScriptedServer(echo) as server,
-        named.client(sockets={"Docker": spec(server)}) as client,
+        flavor.client(sockets={"Docker": spec(server)}) as client,
     ):
         for url in (
             "http+unix://docker/v1.45/containers/json?all=1",
@@ -58,23 +47,23 @@ def test_a_name_reaches_its_socket_in_any_case_sharing_the_connection_of_its_pat
     assert server.accepted_connections == 1
 
 
-def test_a_connect_error_names_the_name_and_the_socket(named: Flavor, sockdir: str) -> None:
+def test_a_connect_error_names_the_name_and_the_socket(flavor: Flavor, sockdir: str) -> None:
     missing = f"{sockdir}/docker.sock"
-    with named.client(sockets={"docker": missing}) as client:
+    with flavor.client(sockets={"docker": missing}) as client:
         for url in ("http+unix://docker/info", build_url(missing, "/info")):
-            with named.raises(CONNECT) as raised:
+            with flavor.raises(CONNECT) as raised:
                 client.request("GET", url)
             assert f"cannot connect to UNIX socket 'docker ({missing})': no such" in raised.message
 
 
 def test_a_redirect_from_tcp_to_a_named_socket_is_refused(
-    named: Flavor, connects: ConnectLog
+    flavor: Flavor, connects: ConnectLog
 ) -> None:
     with (
         ScriptedServer(echo) as docker,
-        named.client(sockets={"docker": spec(docker)}) as client,
+        flavor.client(sockets={"docker": spec(docker)}) as client,
         redirecting("http+unix://docker/containers/create", tcp=True) as origin,
-        named.raises(REDIRECT) as raised,
+        flavor.raises(REDIRECT) as raised,
     ):
         client.request("POST", origin.url_for("/evil"), body=b'{"Image": "x"}')
     assert f"into the UNIX socket 'docker ({docker.describe()})'" in raised.message
@@ -83,13 +72,13 @@ def test_a_redirect_from_tcp_to_a_named_socket_is_refused(
 
 
 def test_a_redirect_from_one_name_to_another_is_refused(
-    named: Flavor, connects: ConnectLog
+    flavor: Flavor, connects: ConnectLog
 ) -> None:
     with (
         ScriptedServer(echo) as other,
         redirecting("http+unix://b/x") as first,
-        named.client(sockets={"a": spec(first), "b": spec(other)}) as client,
-        named.raises(REDIRECT) as raised,
+        flavor.client(sockets={"a": spec(first), "b": spec(other)}) as client,
+        flavor.raises(REDIRECT) as raised,
     ):
         client.request("GET", "http+unix://a/go")
     assert f"to a different socket 'b ({other.describe()})'" in raised.message
@@ -98,7 +87,7 @@ def test_a_redirect_from_one_name_to_another_is_refused(
 
 
 def test_a_redirect_from_a_name_to_its_own_socket_is_followed_with_credentials(
-    named: Flavor,
+    flavor: Flavor,
 ) -> None:
     def respond(request: RecordedRequest) -> Reply:
         if request.target == "/by-path":
@@ -109,7 +98,7 @@ def test_a_redirect_from_a_name_to_its_own_socket_is_followed_with_credentials(
 
     with (
         ScriptedServer(respond) as server,
-        named.client(sockets={"docker": spec(server)}) as client,
+        flavor.client(sockets={"docker": spec(server)}) as client,
     ):
         outcome = client.request(
             "GET", "http+unix://docker/by-path", headers={"Authorization": "Bearer t"}
@@ -120,11 +109,11 @@ def test_a_redirect_from_a_name_to_its_own_socket_is_followed_with_credentials(
     assert server.accepted_connections == 1
 
 
-def test_plain_http_to_a_registered_name_stays_tcp(named: Flavor, connects: ConnectLog) -> None:
+def test_plain_http_to_a_registered_name_stays_tcp(flavor: Flavor, connects: ConnectLog) -> None:
     with (
         ScriptedServer(echo) as unix,
         ScriptedServer(echo, tcp=True) as tcp,
-        named.client(sockets={"localhost": spec(unix)}) as client,
+        flavor.client(sockets={"localhost": spec(unix)}) as client,
     ):
         outcome = client.request("GET", f"http://localhost:{tcp.port}/tcp")
         assert outcome.body == b"GET /tcp"

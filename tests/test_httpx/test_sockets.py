@@ -16,7 +16,6 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,21 +35,11 @@ from support.httpx_flavor import (
 from support.tls import tls_contexts
 
 import unixsocket_url
-from unixsocket_testutils import Connection, UnixSocketServerThread, connected_server
+from unixsocket_testutils import Connection, UnixSocketServerThread
 from unixsocket_testutils.pytest_plugin import ScriptedServerFactory, UnixServerFactory
 from unixsocket_url import InvalidAddress, InvalidSocket
 
 LINUX = sys.platform.startswith("linux")
-
-
-@pytest.fixture
-def held() -> Iterator[socket.socket]:
-    """A connected socket whose other end a child process serves (the demo application),
-    received as a program receives one: its descriptor passed over SCM_RIGHTS."""
-    with connected_server() as sock:
-        received = over_scm_rights(sock)
-        yield received
-        received.close()  # the client owns it: this only ends a test that failed early
 
 
 def info(response: httpx.Response) -> dict[str, Any]:

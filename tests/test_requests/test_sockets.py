@@ -11,12 +11,10 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from support.held import over_scm_rights
 from support.tls import tls_contexts
 
 import requests_unixsocket
@@ -25,13 +23,6 @@ from requests_unixsocket.adapters import UnixHTTPConnectionPool
 from unixsocket_testutils import ScriptedServer, connected_server, echo
 
 LINUX = sys.platform.startswith("linux")
-
-
-@pytest.fixture
-def held() -> Iterator[socket.socket]:
-    """A connected socket to the demo app in a child process, as received over SCM_RIGHTS."""
-    with connected_server() as sock:
-        yield over_scm_rights(sock)
 
 
 def test_an_adapter_with_names_on_a_plain_session(scripted_server_factory: Any) -> None:

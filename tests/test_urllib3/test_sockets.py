@@ -13,12 +13,10 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import urllib3
-from support.held import over_scm_rights
 from support.tls import tls_contexts
 from urllib3.exceptions import EmptyPoolError, MaxRetryError, NewConnectionError
 
@@ -32,13 +30,6 @@ from urllib3_unixsocket import (
 )
 
 LINUX = sys.platform.startswith("linux")
-
-
-@pytest.fixture
-def held() -> Iterator[socket.socket]:
-    """A connected socket to the demo app in a child process, as received over SCM_RIGHTS."""
-    with connected_server() as sock:
-        yield over_scm_rights(sock)
 
 
 def test_a_pool_and_the_manager_take_socket_specs(scripted_server_factory: Any) -> None:
