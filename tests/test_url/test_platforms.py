@@ -10,13 +10,20 @@ import sys
 import pytest
 
 import unixsocket_url
-from unixsocket_url import ConnectAttempt, UnixConnectError, build_url, connect, parse_url
+from unixsocket_url import (
+    ConnectAttempt,
+    SocketTarget,
+    UnixConnectError,
+    build_url,
+    connect,
+    parse_url,
+)
 
 
 def test_a_name_is_shown_beside_its_socket(sockdir: str) -> None:
     path = os.path.join(sockdir, "docker.sock")
     with pytest.raises(UnixConnectError) as info:
-        connect(path, timeout=1, name="docker")
+        connect(SocketTarget(os.fsencode(path), "docker"), timeout=1)
     assert str(info.value).startswith(f"cannot connect to UNIX socket 'docker ({path})': ")
     assert info.value.address == path
 

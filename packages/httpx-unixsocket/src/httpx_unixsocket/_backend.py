@@ -37,6 +37,7 @@ from unixsocket_url import (
     ConnectAttempt,
     PeerCredentials,
     SocketAddress,
+    SocketNames,
     SocketTarget,
     UnixConnectError,
     UnixConnectTimeout,
@@ -91,17 +92,20 @@ class _Sockets:
     the server's expected user."""
 
     def __init__(
-        self, *, expected_peer_uid: int | None = None, targets: Iterable[SocketTarget] = ()
+        self,
+        *,
+        expected_peer_uid: int | None = None,
+        targets: Iterable[SocketTarget] = (),
+        names: SocketNames | None = None,
     ) -> None:
         self.expected_peer_uid = expected_peer_uid
-        self._targets: dict[str, SocketTarget] = {}
-        self._names: dict[SocketAddress, str] = {}
-        self._registered = sorted(target.name for target in targets if target.name is not None)
-        for target in targets:
-            if target.address is None:
-                self._targets[origin_host(target).decode("ascii")] = target
-            elif target.name is not None:
-                self._names.setdefault(target.address, target.name)
+        self._targets = {
+            origin_host(target).decode("ascii"): target
+            for target in targets
+            if target.address is None
+        }
+        self._names = names
+        self._registered = sorted(names or ())
 
     def destination(self, host: str) -> Destination:
         """The destination an origin host made by :func:`origin_host` stands for."""
@@ -110,9 +114,13 @@ class _Sockets:
     def _attempt(self, destination: Destination, timeout: float | None) -> ConnectAttempt:
         """The connect procedure for *destination*: an address dialed under its registered
         name, or a held socket or connect callable opened; the peer checked either way."""
-        name = None if isinstance(destination, SocketTarget) else self._names.get(destination)
+        named = (
+            self._names.named(destination)
+            if self._names is not None and not isinstance(destination, SocketTarget)
+            else None
+        )
         return ConnectAttempt(
-            destination, timeout, expected_peer_uid=self.expected_peer_uid, name=name
+            named or destination, timeout, expected_peer_uid=self.expected_peer_uid
         )
 
     @contextlib.contextmanager
@@ -266,7 +274,8 @@ class SyncUnixBackend(_Sockets, httpcore.NetworkBackend):
     """Dials the socket an origin host stands for; ``time.sleep`` between backlog retries.
 
     *expected_peer_uid* refuses a socket served by another user (:class:`ConnectAttempt`);
-    *targets* are the sockets the transport was given (held sockets, connect callables, names).
+    *targets* are the sockets the transport was given (held sockets, connect callables, names);
+    *names* its registered names, shown beside their sockets in connect errors.
     """
 
     def connect_tcp(
@@ -483,7 +492,7 @@ class AsyncUnixBackend(_Sockets, httpcore.AsyncNetworkBackend):
     """Dials the socket an origin host stands for; ``await anyio.sleep`` between backlog retries.
 
     Works on asyncio and trio (anyio picks the running one), and never busy-waits on a full
-    listen backlog, unlike ``anyio.connect_unix``. *expected_peer_uid* and *targets*: see
+    listen backlog, unlike ``anyio.connect_unix``. *expected_peer_uid*, *targets* and *names*: see
     :class:`SyncUnixBackend`.
     """
 

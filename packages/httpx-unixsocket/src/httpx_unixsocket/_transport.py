@@ -459,7 +459,9 @@ class _UnixTransportBase(Generic[_Pool, _Engine]):
             name=type(self).__name__,
         )
         backend: Any = self._backend_class(
-            expected_peer_uid=expected_peer_uid, targets=self._setup.targets
+            expected_peer_uid=expected_peer_uid,
+            targets=self._setup.targets,
+            names=self._setup.names,
         )
         options: dict[str, Any] = {
             "network_backend": backend,

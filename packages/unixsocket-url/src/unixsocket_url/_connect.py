@@ -50,13 +50,13 @@ class ConnectAttempt:
     where ``SO_PEERCRED`` is not available). With *expected_peer_uid*, a server run by another
     user is refused as soon as the connection is made: the socket is closed and
     :class:`UnexpectedPeer` raised, before the caller could send a byte (Linux only; elsewhere
-    the constructor raises :class:`NotImplementedError`). A registered *name* is shown beside
-    the socket in messages (``'docker (/var/run/docker.sock)'``). Where CPython has no
-    ``AF_UNIX`` (Windows), the constructor raises :class:`UnixConnectError` saying so.
+    the constructor raises :class:`NotImplementedError`). Where CPython has no ``AF_UNIX``
+    (Windows), the constructor raises :class:`UnixConnectError` saying so.
 
-    *address* may also be a :class:`SocketTarget`: its address is dialed under its name; a held
-    socket or a connect callable is opened (:meth:`SocketTarget.open`) in the first ``step()``,
-    then its peer is checked like a dialed one's.
+    *address* may also be a :class:`SocketTarget`: its address is dialed, with its name beside
+    the socket in messages (``'docker (/var/run/docker.sock)'``); a held socket or a connect
+    callable is opened (:meth:`SocketTarget.open`) in the first ``step()``, then its peer is
+    checked like a dialed one's.
     """
 
     def __init__(
@@ -65,14 +65,11 @@ class ConnectAttempt:
         timeout: float | None = None,
         *,
         expected_peer_uid: int | None = None,
-        name: str | None = None,
     ) -> None:
-        self._opened: SocketTarget | None = None
+        target = address if isinstance(address, SocketTarget) else None
+        self._opened = None if target is None or target.address is not None else target
         """A held socket or connect callable, opened instead of dialing an address."""
         if isinstance(address, SocketTarget):
-            name = address.name if name is None else name
-            if address.address is None:
-                self._opened = address
             address = address.address if address.address is not None else address.name or ""
         if not hasattr(socket, "AF_UNIX"):
             raise UnixConnectError(
@@ -91,13 +88,7 @@ class ConnectAttempt:
         )
         self.timeout = timeout
         self.expected_peer_uid = expected_peer_uid
-        self._shown = (
-            self._opened.shown
-            if self._opened is not None
-            else describe_address(self.address)
-            if name is None
-            else (f"{name} ({describe_address(self.address)})")
-        )
+        self._shown = describe_address(self.address) if target is None else target.shown
         self.peer_credentials: PeerCredentials | None = None
         """The server's credentials, once connected (``None`` before, or without SO_PEERCRED)."""
         self._deadline = None if timeout is None else time.monotonic() + timeout
@@ -251,11 +242,10 @@ class ConnectAttempt:
 
 
 def connect(
-    address: SocketLike,
+    address: SocketLike | SocketTarget,
     timeout: float | None = None,
     *,
     expected_peer_uid: int | None = None,
-    name: str | None = None,
 ) -> socket.socket:
     """Connect a blocking AF_UNIX stream socket to *address* (with ``settimeout(timeout)``).
 
@@ -263,11 +253,9 @@ def connect(
     *timeout*, then :class:`UnixConnectTimeout`; every other failure raises
     :class:`UnixConnectError` at once. With *expected_peer_uid*, a socket served by another
     user raises :class:`UnexpectedPeer` (see :class:`ConnectAttempt`). No socket is left open
-    on failure. A registered *name* is shown beside the socket in messages.
+    on failure. *address* may be a :class:`SocketTarget` (see :class:`ConnectAttempt`).
     """
-    with ConnectAttempt(
-        address, timeout, expected_peer_uid=expected_peer_uid, name=name
-    ) as attempt:
+    with ConnectAttempt(address, timeout, expected_peer_uid=expected_peer_uid) as attempt:
         return attempt.run()
 
 

@@ -155,6 +155,7 @@ class SocketNames(Mapping[str, SocketTarget]):
 
     def __init__(self, sockets: Mapping[str, SocketSource] | None = None) -> None:
         self._targets: dict[str, SocketTarget] = {}
+        self._by_address: dict[SocketAddress, SocketTarget] = {}
         for name, source in (sockets or {}).items():
             key = cast("object", name)
             key = key.lower() if isinstance(key, str) else key
@@ -165,7 +166,9 @@ class SocketNames(Mapping[str, SocketTarget]):
                 )
             if key in self._targets:
                 raise ValueError(f"socket name {name!r} is registered twice (names ignore case)")
-            self._targets[key] = SocketTarget(source, key)
+            target = self._targets[key] = SocketTarget(source, key)
+            if target.address is not None:
+                self._by_address.setdefault(target.address, target)
 
     def __getitem__(self, name: str) -> SocketTarget:
         return self._targets[name.lower()]
@@ -190,6 +193,11 @@ class SocketNames(Mapping[str, SocketTarget]):
         :attr:`~SocketTarget.identity` of the name it reads as, else *address* itself."""
         target = self.lookup(address)
         return address if target is None else target.identity
+
+    def named(self, address: SocketAddress) -> SocketTarget | None:
+        """The first name registered for the socket *address*, if any: a connection to it,
+        however its URL was written, is shown under that name."""
+        return self._by_address.get(address)
 
     def close(self) -> None:
         """Close the held sockets never used (a client owns those it was given)."""

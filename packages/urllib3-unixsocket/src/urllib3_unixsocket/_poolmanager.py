@@ -111,13 +111,8 @@ class UnixPoolManager(PoolManager):
     ) -> None:
         self.sockets = SocketNames(sockets)
         """The registered socket names (a :class:`unixsocket_url.SocketNames`)."""
-        self._named_addresses: dict[SocketAddress, SocketTarget] = {}
-        """The first name of each registered address: its pool's errors show it."""
         self._held_pools: dict[PoolKey, HTTPConnectionPool] = {}
         """The pools of held sockets, never evicted (see ``connection_from_pool_key``)."""
-        for target in self.sockets.values():
-            if target.address is not None:
-                self._named_addresses.setdefault(target.address, target)
         super().__init__(num_pools, headers, **connection_pool_kw)
         self.allow_socket_redirects = allow_socket_redirects
         self._expected_peer_uid = expected_peer_uid
@@ -170,13 +165,6 @@ class UnixPoolManager(PoolManager):
         context.update(scheme=scheme, host="localhost", port=None, address=address)
         return self.connection_from_context(context)
 
-    def _socket(self, url: unixsocket_url.UnixSocketURL) -> SocketAddress | SocketTarget:
-        """What *url* reaches: a registered name's address or target, else its own address."""
-        target = self.sockets.lookup(url.address)
-        if target is None:
-            return url.address
-        return target if target.address is None else target.address
-
     def _socket_pool(
         self, scheme: str, address: SocketAddress | SocketTarget
     ) -> HTTPConnectionPool:
@@ -210,7 +198,7 @@ class UnixPoolManager(PoolManager):
             if port is not None:
                 raise LocationValueError("a UNIX-socket URL has no port")
             parsed = parse_unix_url(f"{scheme}://{host or ''}/")
-            return self._pool_of(parsed.scheme, self._socket(parsed), pool_kwargs)
+            return self._pool_of(parsed.scheme, self.sockets.socket_of(parsed.address), pool_kwargs)
         return super().connection_from_host(host, port, scheme, pool_kwargs)
 
     def connection_from_url(
@@ -220,7 +208,7 @@ class UnixPoolManager(PoolManager):
         registered name)."""
         if unixsocket_url.is_unix_url(url):
             parsed = parse_unix_url(url)
-            return self._pool_of(parsed.scheme, self._socket(parsed), pool_kwargs)
+            return self._pool_of(parsed.scheme, self.sockets.socket_of(parsed.address), pool_kwargs)
         return super().connection_from_url(url, pool_kwargs)
 
     def _new_pool(
@@ -237,7 +225,7 @@ class UnixPoolManager(PoolManager):
             context.pop(key, None)
         address: SocketAddress | SocketTarget = context.pop("address")
         if not isinstance(address, SocketTarget):  # bytes: the exact name, not a spec
-            address = self._named_addresses.get(address) or SocketTarget(os.fsencode(address))
+            address = self.sockets.named(address) or SocketTarget(os.fsencode(address))
         if scheme == "http+unix":
             for key in SSL_KEYWORDS:
                 context.pop(key, None)
@@ -284,7 +272,7 @@ class UnixPoolManager(PoolManager):
         kw.setdefault("headers", self.headers)
         if unixsocket_url.is_unix_url(url):
             parsed = parse_unix_url(url)
-            conn = self._socket_pool(parsed.scheme, self._socket(parsed))
+            conn = self._socket_pool(parsed.scheme, self.sockets.socket_of(parsed.address))
             pool_kw = {**kw, "assert_same_host": False, "redirect": False}
             response = conn.urlopen(method, parsed.target, **pool_kw)
         else:
