@@ -211,3 +211,9 @@ def test_an_attempt_dials_a_named_address_under_its_name(sockdir: str) -> None:
     target = SocketNames({"docker": f"unix://{sockdir}/missing.sock"})["docker"]
     with pytest.raises(UnixConnectError, match=rf"'docker \({sockdir}/missing.sock\)': no such"):
         ConnectAttempt(target).run()
+
+
+def test_the_first_name_of_a_socket_is_the_one_shown() -> None:
+    names = SocketNames({"docker": "/var/run/docker.sock", "engine": "unix:///var/run/docker.sock"})
+    assert names.named("/var/run/docker.sock") is names["docker"]
+    assert names.named("/run/other.sock") is None
